@@ -1,25 +1,70 @@
 // nmflow: the command-line front end. Subcommands are thin: they parse, call the library, and report.
-#include <CLI/CLI.hpp>
+// Exit codes: 0 success; 2 a bad option value or an error nmflow's library reports (one line
+// "nmflow: error: …"); 1 an unexpected failure (also one line).
+#include <c10/util/Exception.h>
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commands.h"
 #include "common/error.h"
-#include "common/version.h"
+
+namespace {
+
+// Error messages are printed on one line whatever the library put in them.
+std::string one_line(std::string message) {
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  return message;
+}
+
+int fail(const std::string& message, int code) {
+  fmt::print(stderr, "nmflow: error: {}\n", one_line(message));
+  return code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  const nmflow::cli::Invocation invocation{nmflow::cli::quote_command_line(argc, argv),
+                                           std::chrono::system_clock::now()};
   CLI::App app{"nmflow — neural-network metric flows"};
+  app.name("nmflow");
   app.require_subcommand(1);
-  auto* info = app.add_subcommand("info", "Print versions, threads and CUDA devices");
-  info->callback([] {
-    fmt::print("nmflow {} ({})\nLibTorch {}\nCUDA kernels compiled: {}\n", nmflow::version(), nmflow::git_hash(),
-               nmflow::torch_version(), nmflow::built_with_cuda() ? "yes" : "no");
-  });
+  nmflow::cli::add_info_command(app);
+  nmflow::cli::add_sample_command(app, invocation);
+  nmflow::cli::add_curvature_command(app, invocation);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help (and --help-all) arrive as "successful" parse errors; CLI11 prints the right help text.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+      return app.exit(e);
+    }
+    if (app.get_subcommands().empty()) {
+      // No subcommand was recognised: say which ones exist (and which word was not one).
+      std::vector<std::string> names;
+      for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+        names.push_back(command->get_name());
+      }
+      const std::string allowed = "; allowed: " + nmflow::cli::join(names, ", ");
+      if (argc > 1 && argv[1][0] != '-') {
+        return fail(std::string("unknown subcommand '") + argv[1] + "'" + allowed, 2);
+      }
+      return fail(e.what() + allowed, 2);
+    }
+    return fail(e.what(), 2);
+  } catch (const nmflow::cli::UsageError& e) {
+    return fail(e.what(), 2);
   } catch (const nmflow::Error& e) {
-    fmt::print(stderr, "nmflow: error: {}\n", e.what());
-    return 2;
+    return fail(e.what(), 2);
+  } catch (const c10::Error& e) {
+    return fail(e.what_without_backtrace(), 1);
+  } catch (const std::exception& e) {
+    return fail(e.what(), 1);
   }
   return 0;
 }

@@ -1,0 +1,13 @@
+#pragma once
+// One function per subcommand: each adds its options to `app` and a callback that runs it.
+#include <CLI/CLI.hpp>
+
+#include "cli_common.h"
+
+namespace nmflow::cli {
+
+void add_info_command(CLI::App& app);
+void add_sample_command(CLI::App& app, const Invocation& invocation);
+void add_curvature_command(CLI::App& app, const Invocation& invocation);
+
+}  // namespace nmflow::cli

@@ -1,0 +1,29 @@
+#pragma once
+// Points on a Calabi–Yau hypersurface with everything the metric models and losses need per point
+// (DESIGN.md §3): patch data, pullback, Fubini–Study metric, |Ω|² and integration weights.
+#include <ATen/core/Tensor.h>
+
+#include "geometry/kahler/hypersurface.h"
+
+namespace nmflow {
+
+struct CYPointSet {
+  at::Tensor z;              // [B, N+1] complex128, rescaled so z[b, patch[b]] = 1 exactly
+  at::Tensor patch;          // [B] int64   k = argmax |z_I|
+  at::Tensor eliminated;     // [B] int64   e = argmax_{I≠k} |∂p/∂z_I|
+  at::Tensor local_indices;  // [B, m] int64  I_a of the local coordinates x_a = z_{I_a}
+  at::Tensor pullback;       // [B, m, N+1] complex128  P_a^I = ∂z_I/∂x_a
+  at::Tensor g_fs;           // [B, m, m] complex128   g_ab̄ = P_a^I G_IJ̄ conj(P_b^J), Fubini–Study pulled back
+  at::Tensor det_g_fs;       // [B] float64            det g_FS
+  at::Tensor omega_sq;       // [B] float64            |Ω|² = 1/|∂p/∂z_e|²
+  at::Tensor weights;        // [B] float64            w = |Ω|²/det g_FS (sampling measure → Ω∧Ω̄)
+  int64_t lines_used = 0;      // lines whose roots were all kept (samplers fill this)
+  int64_t lines_rejected = 0;  // lines resampled because a root failed the residual check
+
+  int64_t size() const { return z.size(0); }
+};
+
+// z: [B, N+1] complex128 points of X (any scaling; same device as `surface`); t: Kähler modulus of G_FS.
+CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t = 1.0);
+
+}  // namespace nmflow

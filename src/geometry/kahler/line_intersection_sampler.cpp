@@ -1,0 +1,94 @@
+#include "geometry/kahler/line_intersection_sampler.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "common/error.h"
+#include "geometry/kahler/polynomial_roots.h"
+
+namespace nmflow {
+
+namespace {
+
+// [count, N+1] standard complex Gaussians (E|a_I|² = 1) from the CPU generator.
+at::Tensor complex_gaussian(int64_t count, int64_t n, at::Generator& generator) {
+  const at::Tensor parts = at::randn({count, n, 2}, generator, at::TensorOptions().dtype(at::kDouble));
+  return at::view_as_complex(parts) / std::sqrt(2.0);
+}
+
+CYPointSet concatenate(const std::vector<CYPointSet>& parts) {
+  auto cat = [&parts](at::Tensor CYPointSet::*field) {
+    std::vector<at::Tensor> tensors;
+    for (const CYPointSet& part : parts) {
+      tensors.push_back(part.*field);
+    }
+    return at::cat(tensors, 0);
+  };
+  CYPointSet all;
+  all.z = cat(&CYPointSet::z);
+  all.patch = cat(&CYPointSet::patch);
+  all.eliminated = cat(&CYPointSet::eliminated);
+  all.local_indices = cat(&CYPointSet::local_indices);
+  all.pullback = cat(&CYPointSet::pullback);
+  all.g_fs = cat(&CYPointSet::g_fs);
+  all.det_g_fs = cat(&CYPointSet::det_g_fs);
+  all.omega_sq = cat(&CYPointSet::omega_sq);
+  all.weights = cat(&CYPointSet::weights);
+  return all;
+}
+
+}  // namespace
+
+HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, const LineSamplerOptions& options) {
+  NMFLOW_CHECK(options.n_points >= 1, "sample_line_intersections: n_points must be ≥ 1, got ", options.n_points);
+  NMFLOW_CHECK(options.chunk_points >= 1, "sample_line_intersections: chunk_points must be ≥ 1, got ",
+               options.chunk_points);
+  NMFLOW_CHECK(options.residual_tolerance > 0.0, "sample_line_intersections: residual_tolerance must be > 0, got ",
+               options.residual_tolerance);
+  const Hypersurface surface = surface_in.to(options.device);
+  const int64_t d = surface.degree();
+  const int64_t n = surface.n_coords();
+  const int64_t lines_needed = (options.n_points + d - 1) / d;
+  const int64_t chunk_lines = std::max<int64_t>(1, options.chunk_points / d);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  std::vector<at::Tensor> kept;
+  HypersurfacePoints result;
+  while (result.lines_used < lines_needed) {
+    NMFLOW_CHECK(result.lines_rejected <= lines_needed + 1000, "sample_line_intersections: ",
+                 result.lines_rejected, " lines failed the residual check |p(z)|/|z|^d <= ", options.residual_tolerance,
+                 " against ", result.lines_used, " that passed; is ", surface.name(), " singular?");
+    const int64_t lines = std::min(chunk_lines, lines_needed - result.lines_used);
+    const at::Tensor a = complex_gaussian(lines, n, generator).to(options.device);
+    const at::Tensor b = complex_gaussian(lines, n, generator).to(options.device);
+    const LineRoots roots = line_intersection_roots(a, b, surface.exponents(), surface.coefficients(), d);
+    const at::Tensor z = a.unsqueeze(1) + roots.t.unsqueeze(2) * b.unsqueeze(1);  // [L, d, N+1]
+    // NaN compares false, so a line with a non-finite root is rejected too.
+    const at::Tensor good = roots.residual.le(options.residual_tolerance).all(1);
+    const int64_t n_good = good.sum().item<int64_t>();
+    result.lines_used += n_good;
+    result.lines_rejected += lines - n_good;
+    kept.push_back(z.index_select(0, good.nonzero().squeeze(1)).reshape({n_good * d, n}));
+  }
+  result.z = at::cat(kept, 0).narrow(0, 0, options.n_points);
+  return result;
+}
+
+CYPointSet sample_cy_points(const Hypersurface& surface_in, const LineSamplerOptions& options) {
+  const Hypersurface surface = surface_in.to(options.device);
+  const HypersurfacePoints raw = sample_line_intersections(surface, options);
+  std::vector<CYPointSet> parts;
+  for (int64_t begin = 0; begin < raw.z.size(0); begin += options.chunk_points) {
+    const int64_t count = std::min(options.chunk_points, raw.z.size(0) - begin);
+    parts.push_back(make_cy_point_set(surface, raw.z.narrow(0, begin, count), options.kahler_modulus));
+  }
+  CYPointSet points = concatenate(parts);
+  points.lines_used = raw.lines_used;
+  points.lines_rejected = raw.lines_rejected;
+  return points;
+}
+
+}  // namespace nmflow
