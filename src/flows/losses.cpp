@@ -73,7 +73,8 @@ LossValue ricci_norm_loss(const at::Tensor& weights, const MetricJet& jet, Curva
   const at::Tensor volume = integrate_volume(weights, at::ones_like(c.scalar), c.volume_density);
   const at::Tensor total = integrate_volume(weights, c.ricci_norm_squared, c.volume_density);
   const at::Tensor mean_scalar = integrate_volume(weights, c.scalar, c.volume_density) / volume;
-  return {total, {{"ricci_norm", value_of(total)}, {"volume", value_of(volume)}, {"mean_scalar", value_of(mean_scalar)}}};
+  return {total,
+          {{"ricci_norm", value_of(total)}, {"volume", value_of(volume)}, {"mean_scalar", value_of(mean_scalar)}}};
 }
 
 LossValue einstein_loss(const at::Tensor& weights, const MetricJet& jet, CurvatureBackend backend,
