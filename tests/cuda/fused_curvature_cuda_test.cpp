@@ -7,29 +7,17 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "geometry/curvature/fused_curvature.h"
+#include "support/random_jet.h"
 #include "support/tolerance.h"
 
 using nmflow::MetricJet;
+using nmflow::test::random_jet;
+using nmflow::test::requiring_grad;
 
 namespace {
 
-// g = A Aᵀ + n I; dg symmetric in (i,j); d2g symmetric in (c,d) and (i,j). On the CPU, float64.
-MetricJet random_jet(int64_t batch, int64_t n) {
-  const at::Tensor a = at::randn({batch, n, n}, at::kDouble);
-  const at::Tensor g = at::matmul(a, a.transpose(1, 2)) + static_cast<double>(n) * at::eye(n, at::kDouble);
-  const at::Tensor dg = at::randn({batch, n, n, n}, at::kDouble);
-  at::Tensor d2g = at::randn({batch, n, n, n, n}, at::kDouble);
-  d2g = 0.5 * (d2g + d2g.transpose(1, 2));
-  return MetricJet{g, 0.5 * (dg + dg.transpose(2, 3)), 0.5 * (d2g + d2g.transpose(3, 4))};
-}
-
 MetricJet to(const MetricJet& jet, const at::TensorOptions& options) {
   return MetricJet{jet.g.to(options), jet.dg.to(options), jet.d2g.to(options)};
-}
-
-MetricJet requiring_grad(const MetricJet& jet) {
-  return MetricJet{jet.g.detach().requires_grad_(true), jet.dg.detach().requires_grad_(true),
-                   jet.d2g.detach().requires_grad_(true)};
 }
 
 // Gradient of Σ v_ricci·Ric + Σ v_scalar·R + Σ v_norm·|Ric|² with respect to the jet, on the jet's device.

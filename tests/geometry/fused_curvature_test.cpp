@@ -8,37 +8,20 @@
 #include "geometry/autograd_jet.h"
 #include "geometry/curvature/curvature_reference.h"
 #include "geometry/curvature/fused_curvature.h"
+#include "support/random_jet.h"
 #include "support/tolerance.h"
 
 using nmflow::MetricJet;
+using nmflow::test::random_jet;
+using nmflow::test::requiring_grad;
+using nmflow::test::symmetrize;
 
 namespace {
-
-// Projection onto jets with the symmetries of a metric jet: g and dg symmetric in (i,j), d2g in (c,d) and (i,j).
-// Applied to gradients it gives the symmetric-parametrisation gradient the fused backward returns.
-MetricJet symmetrize(const MetricJet& v) {
-  const at::Tensor d2g = 0.5 * (v.d2g + v.d2g.transpose(1, 2));
-  return MetricJet{0.5 * (v.g + v.g.transpose(1, 2)), 0.5 * (v.dg + v.dg.transpose(2, 3)),
-                   0.5 * (d2g + d2g.transpose(3, 4))};
-}
-
-// g = A Aᵀ + n I (SPD, condition number O(10)); dg, d2g standard normal, then symmetrised.
-MetricJet random_jet(int64_t batch, int64_t n) {
-  const at::Tensor a = at::randn({batch, n, n}, at::kDouble);
-  const at::Tensor g = at::matmul(a, a.transpose(1, 2)) + static_cast<double>(n) * at::eye(n, at::kDouble);
-  const MetricJet raw{g, at::randn({batch, n, n, n}, at::kDouble), at::randn({batch, n, n, n, n}, at::kDouble)};
-  return symmetrize(raw);
-}
 
 // A random symmetric direction in jet space, for finite differences.
 MetricJet random_direction(int64_t batch, int64_t n) {
   return symmetrize(MetricJet{at::randn({batch, n, n}, at::kDouble), at::randn({batch, n, n, n}, at::kDouble),
                               at::randn({batch, n, n, n, n}, at::kDouble)});
-}
-
-MetricJet requiring_grad(const MetricJet& jet) {
-  return MetricJet{jet.g.detach().requires_grad_(true), jet.dg.detach().requires_grad_(true),
-                   jet.d2g.detach().requires_grad_(true)};
 }
 
 // Cotangents for Ricci (deliberately not symmetric), R and |Ric|².
