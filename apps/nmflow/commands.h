@@ -9,5 +9,8 @@ namespace nmflow::cli {
 void add_info_command(CLI::App& app);
 void add_sample_command(CLI::App& app, const Invocation& invocation);
 void add_curvature_command(CLI::App& app, const Invocation& invocation);
+void add_run_command(CLI::App& app, const Invocation& invocation);
+void add_config_command(CLI::App& app);
+void add_check_command(CLI::App& app, const Invocation& invocation);
 
 }  // namespace nmflow::cli

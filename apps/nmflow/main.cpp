@@ -37,6 +37,9 @@ int main(int argc, char** argv) {
   nmflow::cli::add_info_command(app);
   nmflow::cli::add_sample_command(app, invocation);
   nmflow::cli::add_curvature_command(app, invocation);
+  nmflow::cli::add_run_command(app, invocation);
+  nmflow::cli::add_config_command(app);
+  nmflow::cli::add_check_command(app, invocation);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

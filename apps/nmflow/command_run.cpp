@@ -1,0 +1,152 @@
+// nmflow run: an experiment from a YAML configuration (docs/config.md), or the embedded default experiment, with
+// its trajectory written to HDF5 (docs/hdf5.md, "Trajectories"). Ctrl-C stops after the current step, writes a
+// checkpoint and closes the file; --resume continues from that checkpoint.
+#include <ATen/Context.h>
+#include <ATen/Parallel.h>
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "flows/experiment.h"
+#include "io/config_yaml.h"
+
+namespace nmflow::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop_requested = 0;
+
+extern "C" void request_stop(int) {
+  g_stop_requested = 1;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+struct RunOptions {
+  std::string file;
+  std::vector<std::string> sets;
+  std::string output;
+  bool resume = false;
+  bool quick = false;
+};
+
+std::string resolve_device(const std::string& device) {
+  const bool cuda = at::hasCUDA();
+  if (device == "cuda" && !cuda) {
+    throw UsageError("device: cuda requested but LibTorch sees no CUDA device; allowed here: cpu, auto");
+  }
+  return (device == "cuda" || (device == "auto" && cuda)) ? "cuda:0" : "cpu";
+}
+
+std::string format_seconds(double s) {
+  if (s < 60) return fmt::format("{:.1f}s", s);
+  return fmt::format("{}m{:02d}s", static_cast<int>(s / 60), static_cast<int>(s) % 60);
+}
+
+// A one-line bar redrawn in place on a terminal; a plain line every ~10% of the steps otherwise.
+class Progress {
+ public:
+  Progress() : start_(std::chrono::steady_clock::now()) {}
+
+  void update(const StepRecord& r, int64_t total) {
+    const int64_t done = r.step + 1;
+    if (first_step_ < 0) first_step_ = r.step;  // steps restored by --resume do not count towards the rate
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(done - first_step_) / elapsed : 0.0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
+    if (tty_) {
+      constexpr int kWidth = 30;
+      const int filled = static_cast<int>(kWidth * done / total);
+      fmt::print("\r[{}{}] {}/{}  t {:.4g}  loss {:.4e}  {:.1f} it/s  ETA {}   ", std::string(filled, '#'),
+                 std::string(kWidth - filled, '.'), done, total, r.time, r.loss, rate, format_seconds(eta));
+      if (done == total) fmt::print("\n");
+      std::fflush(stdout);
+      return;
+    }
+    const int64_t tenth = std::max<int64_t>(1, total / 10);
+    if (done % tenth == 0 || done == total) {
+      fmt::print("step {}/{}  t {:.6g}  loss {:.6e}  |grad| {:.3e}  {:.1f} it/s  ETA {}\n", done, total, r.time, r.loss,
+                 r.grad_norm, rate, format_seconds(eta));
+      std::fflush(stdout);
+    }
+  }
+
+ private:
+  int64_t first_step_ = -1;
+  std::chrono::steady_clock::time_point start_;
+  bool tty_ = isatty(fileno(stdout)) != 0;
+};
+
+void print_summary(const ExperimentSummary& s, double seconds, const std::string& output) {
+  fmt::print("\n{:<28}{}\n", "summary", s.interrupted ? "(interrupted)" : "");
+  fmt::print("  {:<26}{}/{}{}\n", "steps", s.steps_done, s.total_steps,
+             s.resumed_from > 0 ? fmt::format(" (resumed at {})", s.resumed_from) : "");
+  fmt::print("  {:<26}{:.6g}\n", "flow time t", s.flow_time);
+  fmt::print("  {:<26}{:.6e} -> {:.6e}\n", "loss (first -> last)", s.first_loss, s.last_loss);
+  fmt::print("  {:<26}{:.4e} -> {:.4e}\n", "R range max-min (probes)", s.scalar_range_initial, s.scalar_range_final);
+  fmt::print("  {:<26}{:.6g}\n", "mean R on probes", s.scalar_mean_final);
+  fmt::print("  {:<26}{}\n", "records", s.records);
+  fmt::print("  {:<26}{}\n", "wall time", format_seconds(seconds));
+  fmt::print("wrote {} (checkpoint {})\n", output, s.checkpoint);
+}
+
+void run(const RunOptions& o, const Invocation& invocation) {
+  const LoadedConfig loaded = o.file.empty() ? load_config(default_config_text(), "<default>", o.sets)
+                                             : load_config_file(o.file, o.sets);
+  ExperimentConfig config = loaded.config;
+  if (o.quick) apply_quick(config);
+  if (config.threads > 0) at::set_num_threads(static_cast<int>(config.threads));
+  ExperimentRunOptions options;
+  options.output = o.output.empty() ? config.recording.output : o.output;
+  options.resume = o.resume;
+  options.quick = o.quick;
+  options.config_text = loaded.text;
+  options.command_line = invocation.command_line;
+  options.device = resolve_device(config.device);
+  options.start_time = invocation.start_time;
+  fmt::print("nmflow run: {} on {} ({}), loss {}, optimizer {} x {} steps{} -> {}\n",
+             o.file.empty() ? "default experiment" : o.file, config.manifold.name, options.device, config.loss.name,
+             config.optimizer.name, config.optimizer.steps, o.quick ? " (quick)" : "", options.output);
+  std::fflush(stdout);
+
+  g_stop_requested = 0;
+  std::signal(SIGINT, request_stop);
+  Progress progress;
+  ExperimentHooks hooks;
+  hooks.stop_requested = [] { return g_stop_requested != 0; };
+  hooks.on_step = [&](const StepRecord& r, int64_t total) {
+    progress.update(r, total);
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const ExperimentSummary summary = run_experiment(config, options, hooks);
+  std::signal(SIGINT, SIG_DFL);
+  print_summary(summary, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                options.output);
+  if (summary.interrupted) {
+    fmt::print("interrupted after step {}; continue with: {} --resume\n", summary.steps_done, invocation.command_line);
+    std::fflush(stdout);
+    std::exit(130);  // the shell's convention for a run ended by SIGINT
+  }
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, const Invocation& invocation) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* command = app.add_subcommand("run", "Run an experiment from a YAML configuration (none: the default one)");
+  command->add_option("file", options->file, "Configuration file (YAML; docs/config.md)")->check(CLI::ExistingFile);
+  command->add_option("--set", options->sets, "Override a key: key.path=value (YAML value; repeatable)")
+      ->allow_extra_args(false);
+  command->add_option("-o,--output", options->output, "Trajectory file (default: recording.output)");
+  command->add_flag("--resume", options->resume, "Continue from <output>.checkpoint");
+  command->add_flag("--quick", options->quick, "Shrink steps and points (smoke tests)");
+  command->callback([options, &invocation] { run(*options, invocation); });
+}
+
+}  // namespace nmflow::cli

@@ -1,0 +1,44 @@
+// Training epochs of the Kähler φ-model on the Fermat quintic (docs/cy_training.md): the same 3×64 gelu network,
+// the same 4000 points, batches of 1000 (4 Adam steps per epoch), with ∂∂̄φ from
+//   0 wirtinger_jet   forward (h, ∂h, ∂∂̄h) jet in the local coordinates (16 rows per unit)
+//   1 input_hessian   mlp_jet2 in the 25 network inputs (351 rows per unit) + chain rule
+//   2 autograd        nested torch::autograd::grad over (Re z, Im z) (the baseline)
+// Manual time = CYEpochRecord::wall_seconds (the training loop only: no sampling, no σ evaluation).
+#include <ATen/ATen.h>
+#include <benchmark/benchmark.h>
+
+#include "flows/cy_training.h"
+#include "geometry/kahler/hypersurface.h"
+#include "geometry/kahler/line_intersection_sampler.h"
+#include "models/kahler_phi_model.h"
+
+namespace {
+
+nmflow::CYPointSet quintic_points(int64_t n, uint64_t seed) {
+  nmflow::LineSamplerOptions options;
+  options.n_points = n;
+  options.seed = seed;
+  return nmflow::sample_cy_points(nmflow::fermat_quintic(), options);
+}
+
+void BM_CyTrainingEpoch(benchmark::State& state) {
+  const auto method = static_cast<nmflow::PhiJetMethod>(state.range(0));
+  static const nmflow::CYPointSet train = quintic_points(4000, 1);
+  static const nmflow::CYPointSet validation = quintic_points(100, 2);
+  nmflow::KahlerPhiModel model(nmflow::KahlerPhiModelConfig{}, 5);
+  nmflow::CYTrainingOptions options;
+  options.trainer.optimizer.kind = nmflow::OptimizerKind::Adam;
+  options.trainer.learning_rate = 1e-3;
+  options.epochs = 1;
+  options.batch_size = 1000;
+  options.method = method;
+  for (auto _ : state) {
+    const std::vector<nmflow::CYEpochRecord> records = nmflow::train_phi_model(model, train, validation, options);
+    state.SetIterationTime(records.back().wall_seconds);
+  }
+  state.SetLabel(nmflow::phi_jet_method_name(method));
+  state.counters["points_per_epoch"] = 4000;
+}
+BENCHMARK(BM_CyTrainingEpoch)->Arg(0)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+}  // namespace

@@ -1,0 +1,39 @@
+#include "flows/cy_losses.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "common/error.h"
+#include "geometry/kahler/cy_measures.h"
+
+namespace nmflow {
+
+MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name) {
+  if (name == "uniform") return MongeAmpereWeighting::Uniform;
+  if (name == "weighted") return MongeAmpereWeighting::Weighted;
+  throw_error(c10::str("unknown Monge–Ampère weighting '", name, "'; allowed: uniform, weighted"));
+}
+
+std::string monge_ampere_weighting_name(MongeAmpereWeighting weighting) {
+  return weighting == MongeAmpereWeighting::Uniform ? "uniform" : "weighted";
+}
+
+double fubini_study_kappa(const CYPointSet& points) {
+  return cy_accuracy(points.weights, points.omega_sq, points.det_g_fs).kappa;
+}
+
+LossValue monge_ampere_loss(const at::Tensor& det_g, const at::Tensor& omega_sq, const at::Tensor& weights,
+                            double kappa, MongeAmpereWeighting weighting) {
+  NMFLOW_CHECK(det_g.dim() == 1 && omega_sq.sizes() == det_g.sizes() && weights.sizes() == det_g.sizes() &&
+                   det_g.numel() > 0,
+               "monge_ampere_loss: det_g, omega_sq, weights must all be [B] with B ≥ 1, got ", det_g.sizes(), ", ",
+               omega_sq.sizes(), ", ", weights.sizes());
+  NMFLOW_CHECK(std::isfinite(kappa) && kappa > 0.0, "monge_ampere_loss: kappa must be finite and > 0, got ", kappa);
+  const at::Tensor residual = (1.0 - det_g / (kappa * omega_sq)).abs();
+  const at::Tensor total =
+      weighting == MongeAmpereWeighting::Uniform ? residual.mean() : (weights * residual).mean() / weights.mean();
+  return LossValue{total, {{"monge_ampere", total.detach().item<double>()}}};
+}
+
+}  // namespace nmflow

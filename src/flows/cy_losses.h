@@ -1,0 +1,28 @@
+#pragma once
+// Losses of Calabi–Yau metric learning (DESIGN.md §3; docs/cy_training.md). The Ricci-flat metric in the class of
+// J_FS solves the complex Monge–Ampère equation det g = κ |Ω|² with κ = Vol_K/Vol_CY a constant fixed by the class
+// (computed once with g_FS, since Vol_K = ∫J^m/m! is topological).
+#include <string>
+
+#include <ATen/core/Tensor.h>
+
+#include "flows/losses.h"
+#include "geometry/kahler/cy_point_set.h"
+
+namespace nmflow {
+
+// uniform   L = mean |1 − det g/(κ|Ω|²)|                (average over the sampling measure, J_FS^m/m!)
+// weighted  L = mean(w |1 − det g/(κ|Ω|²)|)/mean(w)      (average over Ω∧Ω̄, the measure σ uses; w = |Ω|²/det g_FS)
+enum class MongeAmpereWeighting { Uniform, Weighted };
+
+MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name);  // "uniform" | "weighted"
+std::string monge_ampere_weighting_name(MongeAmpereWeighting weighting);
+
+// κ = Vol_K/Vol_CY of Fubini–Study on these points (cy_accuracy with det g_FS).
+double fubini_study_kappa(const CYPointSet& points);
+
+// det_g, omega_sq, weights: [B] float64 (det g differentiable). Terms: monge_ampere.
+LossValue monge_ampere_loss(const at::Tensor& det_g, const at::Tensor& omega_sq, const at::Tensor& weights,
+                            double kappa, MongeAmpereWeighting weighting);
+
+}  // namespace nmflow

@@ -1,0 +1,120 @@
+#include "flows/cy_training.h"
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <limits>
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include "common/error.h"
+#include "geometry/kahler/cy_measures.h"
+
+namespace nmflow {
+
+namespace {
+
+constexpr int64_t kEvalChunk = 8192;
+
+// The rows `index` of a point set (only what the φ-model's loss reads).
+CYPointSet select_points(const CYPointSet& points, const at::Tensor& index) {
+  CYPointSet batch;
+  batch.z = points.z.index_select(0, index);
+  batch.patch = points.patch.index_select(0, index);
+  batch.pullback = points.pullback.index_select(0, index);
+  batch.g_fs = points.g_fs.index_select(0, index);
+  batch.omega_sq = points.omega_sq.index_select(0, index);
+  batch.weights = points.weights.index_select(0, index);
+  return batch;
+}
+
+double cpu_seconds_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+}  // namespace
+
+void check_cy_training_options(const CYTrainingOptions& options) {
+  check_trainer_options(options.trainer);
+  NMFLOW_CHECK(options.epochs >= 0, "CYTrainingOptions: epochs must be ≥ 0, got ", options.epochs);
+  NMFLOW_CHECK(options.batch_size >= 1, "CYTrainingOptions: batch_size must be ≥ 1, got ", options.batch_size);
+  NMFLOW_CHECK(options.max_wall_seconds >= 0.0, "CYTrainingOptions: max_wall_seconds must be ≥ 0, got ",
+               options.max_wall_seconds);
+  NMFLOW_CHECK(options.eval_every >= 1, "CYTrainingOptions: eval_every must be ≥ 1, got ", options.eval_every);
+}
+
+CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet) {
+  const c10::AutoGradMode no_grad(false);
+  std::vector<at::Tensor> dets;
+  for (int64_t start = 0; start < points.size(); start += kEvalChunk) {
+    const int64_t len = std::min(kEvalChunk, points.size() - start);
+    const at::Tensor ddbar = model.ddbar_phi(input_jet.narrow(0, start, len), PhiJetMethod::WirtingerJet);
+    dets.push_back(hermitian_det(points.g_fs.narrow(0, start, len) + ddbar));
+  }
+  const CYAccuracy accuracy = cy_accuracy(points.weights, points.omega_sq, at::cat(dets, 0));
+  CYEpochRecord record;
+  record.sigma = accuracy.sigma;
+  record.kappa = accuracy.kappa;
+  return record;
+}
+
+std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointSet& train,
+                                           const CYPointSet& validation, const CYTrainingOptions& options,
+                                           const std::function<void(const CYEpochRecord&)>& callback) {
+  check_cy_training_options(options);
+  const int64_t n_train = train.size();
+  NMFLOW_CHECK(n_train >= options.batch_size, "train_phi_model: batch_size ", options.batch_size,
+               " exceeds the ", n_train, " training points");
+  const at::ScalarType dtype = model.config().dtype;
+  const at::Tensor train_jet = phi_input_jet(model.config().inputs, train, dtype);
+  const at::Tensor validation_jet = phi_input_jet(model.config().inputs, validation, dtype);
+  const double kappa = fubini_study_kappa(train);
+  const int64_t steps_per_epoch = n_train / options.batch_size;
+
+  at::Tensor permutation;
+  at::Tensor batch_index;
+  const auto before_step = [&](int64_t step, at::Generator& generator) {
+    const int64_t k = step % steps_per_epoch;
+    if (k == 0) permutation = at::randperm(n_train, generator, at::TensorOptions().dtype(at::kLong));
+    batch_index = permutation.narrow(0, k * options.batch_size, options.batch_size).to(train.z.device());
+  };
+  const auto loss = [&]() {
+    const CYPointSet batch = select_points(train, batch_index);
+    const at::Tensor jet = options.method == PhiJetMethod::Autograd ? at::Tensor()
+                                                                     : train_jet.index_select(0, batch_index);
+    const at::Tensor det_g = phi_model_det(model, batch, jet, options.method);
+    return monge_ampere_loss(det_g, batch.omega_sq, batch.weights, kappa, options.weighting);
+  };
+  Trainer trainer(model.parameters(), loss, options.trainer, before_step);
+
+  std::vector<CYEpochRecord> records;
+  const auto record_epoch = [&](CYEpochRecord record) {
+    records.push_back(record);
+    if (callback) callback(record);
+  };
+  CYEpochRecord initial = evaluate_phi_model(model, validation, validation_jet);
+  initial.train_loss = std::numeric_limits<double>::quiet_NaN();
+  record_epoch(initial);
+  double wall = 0.0, cpu = 0.0;
+  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto wall_start = std::chrono::steady_clock::now();
+    const double cpu_start = cpu_seconds_now();
+    double loss_sum = 0.0;
+    for (int64_t k = 0; k < steps_per_epoch; ++k) loss_sum += trainer.step().loss;
+    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    cpu += cpu_seconds_now() - cpu_start;
+    const bool out_of_time = options.max_wall_seconds > 0.0 && wall >= options.max_wall_seconds;
+    if (epoch % options.eval_every == 0 || epoch == options.epochs || out_of_time) {
+      CYEpochRecord record = evaluate_phi_model(model, validation, validation_jet);
+      record.epoch = epoch;
+      record.steps = trainer.steps_done();
+      record.wall_seconds = wall;
+      record.cpu_seconds = cpu;
+      record.train_loss = loss_sum / static_cast<double>(steps_per_epoch);
+      record_epoch(record);
+    }
+    if (out_of_time) break;
+  }
+  return records;
+}
+
+}  // namespace nmflow

@@ -1,0 +1,50 @@
+#pragma once
+// Training the Kähler φ-model on a Calabi–Yau hypersurface with the Monge–Ampère loss (DESIGN.md §3, §8;
+// docs/cy_training.md): minibatch Adam (or any Trainer optimiser) over a fixed training set, σ measured on
+// held-out points after every `eval_every` epochs, with the wall and CPU time spent training.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+
+#include "flows/cy_losses.h"
+#include "flows/trainer.h"
+#include "geometry/kahler/cy_point_set.h"
+#include "models/kahler_phi_model.h"
+
+namespace nmflow {
+
+struct CYTrainingOptions {
+  TrainerOptions trainer;  // optimiser (Adam for accuracy runs), learning rate and schedule in steps
+  int64_t epochs = 10;
+  int64_t batch_size = 2000;  // points per step; an epoch is ⌊n_train/batch⌋ steps over a fresh permutation
+  MongeAmpereWeighting weighting = MongeAmpereWeighting::Weighted;
+  PhiJetMethod method = PhiJetMethod::WirtingerJet;  // how the training loss gets ∂∂̄φ
+  int64_t eval_every = 1;  // σ on the validation set after every this many epochs (and before training)
+  double max_wall_seconds = 0.0;  // > 0: stop (with a final σ) after the first epoch that ends past this budget
+};
+
+void check_cy_training_options(const CYTrainingOptions& options);
+
+struct CYEpochRecord {
+  int64_t epoch = 0;           // epochs done (0: before training)
+  int64_t steps = 0;           // optimiser steps done
+  double wall_seconds = 0.0;   // training time so far (σ evaluations excluded)
+  double cpu_seconds = 0.0;    // process CPU time spent training so far (all threads)
+  double train_loss = 0.0;     // mean minibatch loss of this epoch (NaN for epoch 0)
+  double sigma = 0.0;          // σ on the validation set (cy_accuracy)
+  double kappa = 0.0;          // Vol_K/Vol_CY of the model on the validation set
+};
+
+// σ and κ of the model's metric on `points` (no graph; in chunks). input_jet: phi_input_jet(points) in the model's
+// dtype.
+CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet);
+
+// Trains `model` in place. κ of the loss is fubini_study_kappa(train). Returns the record after epoch 0 (before
+// training) and after every eval_every-th epoch (and the last); `callback` sees each as it is made.
+std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointSet& train,
+                                           const CYPointSet& validation, const CYTrainingOptions& options,
+                                           const std::function<void(const CYEpochRecord&)>& callback = {});
+
+}  // namespace nmflow

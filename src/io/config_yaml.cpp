@@ -1,0 +1,243 @@
+// Schema of `nmflow run` configurations (docs/config.md): each section is read by one function, and each
+// cross-key rule sits next to the keys it relates, so its error names the key a user must change.
+#include "io/config_yaml.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "common/error.h"
+#include "geometry/manifolds/reference_metric.h"
+#include "geometry/manifolds/sampler.h"
+#include "io/config_reader.h"
+
+namespace nmflow {
+
+namespace {
+
+constexpr int64_t kMaxCount = int64_t{1} << 40;
+
+// Reference metrics with a sampler (the cigar has none: it has infinite area).
+std::vector<std::string> manifold_names() {
+  std::vector<std::string> names;
+  for (const std::string& name : reference_metric_names()) {
+    try {
+      sampler_name_for_metric(name);
+      names.push_back(name);
+    } catch (const Error&) {
+    }
+  }
+  return names;
+}
+
+// The manifold parameters that also describe the sampler (its dimension or time).
+std::map<std::string, double> sampler_params_for(const std::map<std::string, double>& params) {
+  std::map<std::string, double> out;
+  for (const char* key : {"dim", "sphere_dim", "torus_dim", "t"}) {
+    const auto it = params.find(key);
+    if (it != params.end()) out[key] = it->second;
+  }
+  return out;
+}
+
+int64_t read_manifold(ConfigReader root, ManifoldConfig& m) {
+  ConfigReader r = root.child("manifold", {"name", "params"});
+  m.name = r.choice("name", m.name, manifold_names());
+  m.params = r.real_map("params");
+  std::unique_ptr<ReferenceMetric> metric;
+  try {
+    metric = make_reference_metric(m.name, m.params);
+    m.sampler = sampler_name_for_metric(m.name);
+    m.sampler_params = sampler_params_for(m.params);
+    make_sampler(m.sampler, m.sampler_params);
+  } catch (const Error& e) {
+    r.fail("params", e.what());
+  }
+  return metric->dim();
+}
+
+void read_points(ConfigReader root, PointsConfig& p) {
+  ConfigReader r = root.child("points", {"train", "probe", "resample_every"});
+  p.train = r.integer("train", p.train, 1, kMaxCount);
+  p.probe = r.integer("probe", p.probe, 1, kMaxCount);
+  p.resample_every = r.integer("resample_every", p.resample_every, 0, kMaxCount);
+}
+
+void read_model(ConfigReader root, ModelConfig& m) {
+  ConfigReader r = root.child("model", {"head", "background", "hidden", "activation", "parameterisation", "sigma_w",
+                                        "sigma_b", "init_scale"});
+  m.head = r.choice("head", m.head, {"conformal", "symmetric", "free_spd", "frame_exp"});
+  m.background = r.choice("background", m.background, {"reference", "none"});
+  if (m.background == "reference" && m.head != "conformal" && m.head != "symmetric") {
+    r.fail("background", "background 'reference' composes g₀ with the network only for head conformal "
+                         "(g = e^{2u} g₀) or symmetric (g = g₀ + P(f)); head '" + m.head +
+                         "' needs background 'none'; allowed: none");
+  }
+  m.hidden = r.integer_list("hidden", m.hidden, 1, 65536);
+  m.activation = r.choice("activation", m.activation, {"tanh", "gelu", "softplus", "erf", "sin", "cos", "relu"});
+  if (m.activation == "relu") {
+    r.fail("activation", "relu has a zero second derivative, so the curvature of the network metric carries no "
+                         "gradient; allowed: tanh, gelu, softplus, erf, sin, cos");
+  }
+  m.parameterisation = r.choice("parameterisation", m.parameterisation, {"ntk", "standard"});
+  m.sigma_w = r.real("sigma_w", m.sigma_w, positive());
+  m.sigma_b = r.real("sigma_b", m.sigma_b, non_negative());
+  m.init_scale = r.real("init_scale", m.init_scale, non_negative());
+}
+
+void read_loss(ConfigReader root, LossConfig& l, const ManifoldConfig& manifold, int64_t dim) {
+  ConfigReader r = root.child("loss", {"name", "params", "curvature_backend"});
+  l.name = r.choice("name", l.name, {"einstein", "ricci_norm", "perelman_f"});
+  std::vector<std::string> allowed = {"volume_weight", "volume_target"};
+  if (l.name == "einstein") allowed.insert(allowed.begin(), "lambda");
+  const std::map<std::string, double> params = r.real_map("params", allowed);
+  ConfigReader p = r.child("params", allowed);
+  l.has_lambda = params.count("lambda") > 0;
+  l.lambda = p.real("lambda", l.lambda, Interval{});
+  l.volume_weight = p.real("volume_weight", l.volume_weight, non_negative());
+  l.volume_target = p.real("volume_target", l.volume_target, positive());
+  l.curvature_backend = r.choice("curvature_backend", l.curvature_backend, {"reference", "fused"});
+  if (l.curvature_backend == "fused" && (dim < 2 || dim > 6)) {
+    r.fail("curvature_backend", "the fused kernel handles dimensions 2..6, manifold '" + manifold.name +
+                                    "' has dimension " + std::to_string(dim) + "; allowed: reference");
+  }
+  const std::vector<std::string> slaved = {"torus", "sphere", "s3"};
+  if (l.name == "perelman_f" && std::find(slaved.begin(), slaved.end(), manifold.sampler) == slaved.end()) {
+    r.fail("name", "perelman_f slaves the dilaton to the sampling measure, known for the torus, sphere and s3 "
+                   "samplers only; manifold '" + manifold.name + "' uses sampler '" + manifold.sampler +
+                   "'; allowed here: einstein, ricci_norm");
+  }
+}
+
+void read_optimizer(ConfigReader root, OptimizerConfig& o) {
+  ConfigReader r = root.child("optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps",
+                                            "clip", "steps"});
+  o.name = r.choice("name", o.name, {"sgd", "adam", "lbfgs"});
+  o.lr = r.real("lr", o.lr, positive());
+  o.schedule = r.choice("schedule", o.schedule, {"constant", "exponential", "cosine"});
+  if (r.has("decay_rate") && o.schedule != "exponential") {
+    r.fail("decay_rate", "applies only to schedule 'exponential' (schedule is '" + o.schedule + "')");
+  }
+  o.decay_rate = r.real("decay_rate", o.decay_rate, Interval{0.0, 1.0, true, false});
+  for (const char* key : {"min_lr", "schedule_steps"}) {
+    if (r.has(key) && o.schedule != "cosine") {
+      r.fail(key, "applies only to schedule 'cosine' (schedule is '" + o.schedule + "')");
+    }
+  }
+  o.min_lr = r.real("min_lr", o.min_lr, Interval{0.0, o.lr, false, false});
+  o.schedule_steps = r.integer("schedule_steps", o.schedule_steps, 0, kMaxCount);
+  o.clip = r.real("clip", o.clip, non_negative());
+  if (o.name == "lbfgs" && o.clip > 0.0) {
+    r.fail("clip", "L-BFGS takes no clipped steps (its line search bounds the step); allowed with lbfgs: 0");
+  }
+  o.steps = r.integer("steps", o.steps, 1, kMaxCount);
+}
+
+void read_recording(ConfigReader root, RecordingConfig& c) {
+  ConfigReader r = root.child("recording", {"every", "output", "checkpoint_every"});
+  c.every = r.integer("every", c.every, 1, kMaxCount);
+  c.output = r.string("output", c.output);
+  if (c.output.empty()) r.fail("output", "must be a file path");
+  c.checkpoint_every = r.integer("checkpoint_every", c.checkpoint_every, 0, kMaxCount);
+}
+
+ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<const ConfigContext> context) {
+  ExperimentConfig c;
+  ConfigReader root(std::move(context), root_node, "",
+                    {"kind", "seed", "device", "dtype", "threads", "manifold", "points", "model", "loss",
+                     "optimizer", "recording"});
+  // Later kinds (calabi_yau_metric, ntk_flow) will add their own sections; this one reads them all.
+  c.kind = root.choice("kind", c.kind, {"real_metric_flow"});
+  c.seed = static_cast<uint64_t>(root.integer("seed", 0, 0, INT64_MAX));
+  c.device = root.choice("device", c.device, {"cpu", "cuda", "auto"});
+  c.dtype = root.choice("dtype", c.dtype, {"float64", "float32"});
+  c.threads = root.integer("threads", c.threads, 0, 4096);
+  const int64_t dim = read_manifold(root, c.manifold);
+  read_points(root, c.points);
+  read_model(root, c.model);
+  read_loss(root, c.loss, c.manifold, dim);
+  read_optimizer(root, c.optimizer);
+  if (c.optimizer.name == "lbfgs" && c.points.resample_every > 0) {
+    root.child("points", {"train", "probe", "resample_every"})
+        .fail("resample_every", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
+                                "function), so points cannot be resampled; allowed with lbfgs: 0");
+  }
+  read_recording(root, c.recording);
+  return c;
+}
+
+// Sets root[a][b]…[z] = value for "a.b.….z=value", creating missing mappings.
+void apply_override(YAML::Node& root, const std::string& entry, std::set<std::string>& overridden) {
+  const std::size_t equals = entry.find('=');
+  NMFLOW_CHECK(equals != std::string::npos && equals > 0, "--set: expected key.path=value, got '", entry, "'");
+  const std::string path = entry.substr(0, equals);
+  YAML::Node value;
+  try {
+    value = YAML::Load(entry.substr(equals + 1));
+  } catch (const YAML::Exception& e) {
+    throw_error("--set " + path + ": the value is not valid YAML: " + e.msg);
+  }
+  std::vector<std::string> keys;
+  std::stringstream stream(path);
+  for (std::string key; std::getline(stream, key, '.');) {
+    NMFLOW_CHECK(!key.empty(), "--set: empty key in '", path, "'");
+    keys.push_back(key);
+  }
+  YAML::Node node;
+  node.reset(root);
+  std::string prefix;
+  for (std::size_t i = 0; i + 1 < keys.size(); ++i) {
+    prefix += (i == 0 ? "" : ".") + keys[i];
+    YAML::Node next = node[keys[i]];
+    if (!next.IsDefined() || next.IsNull()) {
+      node[keys[i]] = YAML::Node(YAML::NodeType::Map);
+      next.reset(node[keys[i]]);
+    }
+    NMFLOW_CHECK(next.IsMap(), "--set ", path, ": '", prefix, "' is not a mapping");
+    node.reset(next);
+  }
+  node[keys.back()] = value;
+  overridden.insert(path);
+}
+
+}  // namespace
+
+LoadedConfig load_config(const std::string& text, const std::string& source, const std::vector<std::string>& overrides) {
+  auto context = std::make_shared<ConfigContext>();
+  context->source = source;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw_error(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
+                ": malformed YAML: " + e.msg);
+  }
+  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  for (const std::string& entry : overrides) {
+    NMFLOW_CHECK(root.IsMap(), source, ": the configuration is not a mapping of keys, so --set cannot apply");
+    apply_override(root, entry, context->overridden);
+  }
+  LoadedConfig loaded;
+  loaded.config = read_experiment(root, context);
+  if (overrides.empty()) {
+    loaded.text = text;
+  } else {
+    YAML::Emitter emitter;
+    emitter << root;
+    loaded.text = std::string(emitter.c_str()) + "\n";
+  }
+  return loaded;
+}
+
+LoadedConfig load_config_file(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  NMFLOW_CHECK(in.good(), "cannot read configuration file '", path, "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return load_config(buffer.str(), path, overrides);
+}
+
+}  // namespace nmflow

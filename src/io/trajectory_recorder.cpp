@@ -1,0 +1,115 @@
+#include "io/trajectory_recorder.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "common/error.h"
+
+namespace nmflow {
+
+namespace {
+
+// One value per record: extendible [N, 1] datasets (as every nmflow trajectory scalar, docs/hdf5.md).
+const std::vector<std::string> kScalarRecords = {"step", "time", "learning_rate", "loss", "grad_norm"};
+const std::vector<std::string> kFieldRecords = {"g", "ricci", "scalar"};
+
+std::vector<std::string> split_names(const std::string& joined) {
+  std::vector<std::string> names;
+  std::stringstream stream(joined);
+  for (std::string name; std::getline(stream, name, ',');) {
+    if (!name.empty()) names.push_back(name);
+  }
+  return names;
+}
+
+at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
+
+}  // namespace
+
+TrajectoryRecorder::TrajectoryRecorder(Hdf5File file) : file_(std::move(file)) {}
+
+TrajectoryRecorder TrajectoryRecorder::create(const std::string& path) {
+  return TrajectoryRecorder(Hdf5File::create(path));
+}
+
+TrajectoryRecorder TrajectoryRecorder::resume(const std::string& path, int64_t keep_until,
+                                              const std::vector<std::string>& static_datasets) {
+  const std::string previous = path + ".resume-tmp";
+  NMFLOW_CHECK(std::rename(path.c_str(), previous.c_str()) == 0, "cannot resume: trajectory file '", path,
+               "' cannot be moved aside (missing or not writable)");
+  TrajectoryRecorder recorder = create(path);
+  {
+    const Hdf5File old = Hdf5File::open(previous);
+    for (const std::string& name : static_datasets) {
+      if (old.exists(name)) recorder.file_.write_tensor(name, old.read_tensor(name));
+    }
+    if (old.exists("trajectory/step")) {
+      const at::Tensor steps = old.read_tensor("trajectory/step").flatten();
+      const int64_t keep = (steps <= keep_until).sum().item<int64_t>();
+      if (keep > 0) {
+        recorder.term_names_ = split_names(old.read_string_attribute("trajectory", "term_names"));
+        std::vector<std::string> names = kScalarRecords;
+        names.insert(names.end(), kFieldRecords.begin(), kFieldRecords.end());
+        for (const std::string& term : recorder.term_names_) names.push_back("terms/" + term);
+        for (const std::string& name : names) {
+          const at::Tensor records = old.read_tensor("trajectory/" + name);
+          const std::vector<int64_t> shape(records.sizes().begin() + 1, records.sizes().end());
+          recorder.file_.create_extendible("trajectory/" + name, records.scalar_type(), shape);
+          for (int64_t i = 0; i < keep; ++i) recorder.file_.append_record("trajectory/" + name, records[i]);
+        }
+        recorder.file_.write_string_attribute("trajectory", "term_names",
+                                              old.read_string_attribute("trajectory", "term_names"));
+      }
+    }
+  }
+  std::remove(previous.c_str());
+  return recorder;
+}
+
+void TrajectoryRecorder::create_datasets(const TrajectoryRecord& record) {
+  file_.create_extendible("trajectory/step", at::kLong, {1});
+  for (std::size_t i = 1; i < kScalarRecords.size(); ++i) {
+    file_.create_extendible("trajectory/" + kScalarRecords[i], at::kDouble, {1});
+  }
+  const std::vector<int64_t> matrix(record.g.sizes().begin(), record.g.sizes().end());
+  file_.create_extendible("trajectory/g", record.g.scalar_type(), matrix);
+  file_.create_extendible("trajectory/ricci", record.ricci.scalar_type(), matrix);
+  file_.create_extendible("trajectory/scalar", record.scalar.scalar_type(), {record.scalar.size(0)});
+  std::string joined;
+  for (const auto& [name, value] : record.terms) {
+    NMFLOW_CHECK(name.find(',') == std::string::npos && name.find('/') == std::string::npos,
+                 "loss term name '", name, "' may not contain ',' or '/'");
+    file_.create_extendible("trajectory/terms/" + name, at::kDouble, {1});
+    term_names_.push_back(name);
+    joined += (joined.empty() ? "" : ",") + name;
+  }
+  file_.write_string_attribute("trajectory", "term_names", joined);
+}
+
+void TrajectoryRecorder::record(const TrajectoryRecord& record) {
+  if (!file_.exists("trajectory/step")) create_datasets(record);
+  NMFLOW_CHECK(record.terms.size() == term_names_.size(), "trajectory record has ", record.terms.size(),
+               " loss terms, the file holds ", term_names_.size());
+  // The step goes last: a reader that sees it may trust every other dataset of that record.
+  file_.append_record("trajectory/time", one(record.time));
+  file_.append_record("trajectory/learning_rate", one(record.learning_rate));
+  file_.append_record("trajectory/loss", one(record.loss));
+  file_.append_record("trajectory/grad_norm", one(record.grad_norm));
+  for (std::size_t i = 0; i < record.terms.size(); ++i) {
+    NMFLOW_CHECK(record.terms[i].first == term_names_[i], "trajectory record term ", i, " is '",
+                 record.terms[i].first, "', the file holds '", term_names_[i], "'");
+    file_.append_record("trajectory/terms/" + term_names_[i], one(record.terms[i].second));
+  }
+  file_.append_record("trajectory/g", record.g.detach().cpu().contiguous());
+  file_.append_record("trajectory/ricci", record.ricci.detach().cpu().contiguous());
+  file_.append_record("trajectory/scalar", record.scalar.detach().cpu().contiguous());
+  file_.append_record("trajectory/step", at::full({1}, record.steps_done, at::kLong));
+}
+
+int64_t TrajectoryRecorder::record_count() const {
+  return file_.exists("trajectory/step") ? file_.record_count("trajectory/step") : 0;
+}
+
+}  // namespace nmflow
