@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -333,6 +334,34 @@ double fitted_order(double coarse_error, double fine_error, double ratio) {
   return std::log(coarse_error / fine_error) / std::log(ratio);
 }
 
+// Max-norm errors of solve(N, substep) against a finer reference, and the orders they imply: in time at N = 16
+// over substeps halving from dt0 (3 steps, reference dt_ref), in space at substep 2e-4 over N = 8, 12, 16, 24
+// (reference N_ref), the space order fitted from 16 → 24.
+struct ConvergenceMeasurement {
+  std::vector<double> time_errors;
+  std::vector<double> space_errors;
+  double order_t1 = 0.0;
+  double order_t2 = 0.0;
+  double order_h = 0.0;
+};
+
+ConvergenceMeasurement measure_convergence(const std::function<at::Tensor(int64_t, double)>& solve, double dt0,
+                                           double dt_ref, int64_t n_ref) {
+  ConvergenceMeasurement m;
+  const at::Tensor reference_t = solve(16, dt_ref);
+  for (double dt : {dt0, dt0 / 2, dt0 / 4}) {
+    m.time_errors.push_back((solve(16, dt) - reference_t).abs().max().item<double>());
+  }
+  m.order_t1 = fitted_order(m.time_errors[0], m.time_errors[1], 2.0);
+  m.order_t2 = fitted_order(m.time_errors[1], m.time_errors[2], 2.0);
+  const at::Tensor reference_h = solve(n_ref, 2e-4);
+  for (int64_t big_n : {8, 12, 16, 24}) {
+    m.space_errors.push_back((solve(big_n, 2e-4) - reference_h).abs().max().item<double>());
+  }
+  m.order_h = fitted_order(m.space_errors[2], m.space_errors[3], 1.5);
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("Conformal gauge: a constant u is static", "[flows]") {
@@ -384,28 +413,20 @@ TEST_CASE("Conformal gauge: RK4 converges at order 4 in dt, spectrally in h", "[
     return trigonometric_interpolation(flow.u().unsqueeze(0), grid, probes)[0];
   };
   // Time: N = 16 (stable substep ≈ 2.5e-3 here), substeps 2e-3, 1e-3, 5e-4 against 1.25e-4.
-  const at::Tensor reference_t = solve(16, 1.25e-4);
-  std::vector<double> e_t;
-  for (double dt : {2e-3, 1e-3, 5e-4}) {
-    e_t.push_back((solve(16, dt) - reference_t).abs().max().item<double>());
-  }
-  const double order_t1 = fitted_order(e_t[0], e_t[1], 2.0), order_t2 = fitted_order(e_t[1], e_t[2], 2.0);
-  INFO("time errors " << e_t[0] << " " << e_t[1] << " " << e_t[2] << ", orders " << order_t1 << " " << order_t2);
-  CHECK(order_t1 > 3.6);
-  CHECK(order_t2 > 3.6);
-  CHECK(order_t2 < 4.4);
   // Space: fixed substep 2e-4 (stable up to N = 48), N = 8, 12, 16, 24 against N = 48.
-  const at::Tensor reference_h = solve(48, 2e-4);
-  std::vector<double> e_h;
-  for (int64_t big_n : {8, 12, 16, 24}) {
-    e_h.push_back((solve(big_n, 2e-4) - reference_h).abs().max().item<double>());
-  }
-  const double order_h = fitted_order(e_h[2], e_h[3], 1.5);
+  const ConvergenceMeasurement m = measure_convergence(solve, 2e-3, 1.25e-4, 48);
+  const auto& e_t = m.time_errors;
+  const auto& e_h = m.space_errors;
+  INFO("time errors " << e_t[0] << " " << e_t[1] << " " << e_t[2] << ", orders " << m.order_t1 << " "
+                      << m.order_t2);
+  CHECK(m.order_t1 > 3.6);
+  CHECK(m.order_t2 > 3.6);
+  CHECK(m.order_t2 < 4.4);
   INFO("space errors N=8,12,16,24: " << e_h[0] << " " << e_h[1] << " " << e_h[2] << " " << e_h[3]
-                                     << ", local order 16→24 " << order_h);
+                                     << ", local order 16→24 " << m.order_h);
   // The solution's spectrum decays like ~10^{−k/1.7} in x (mode 12 ≈ 3e-9), which sets these errors.
   CHECK(e_h[3] < 1e-7);
-  CHECK(order_h > 8.0);  // far above any finite-difference order: spectral (exponential) convergence
+  CHECK(m.order_h > 8.0);  // far above any finite-difference order: spectral (exponential) convergence
 }
 
 TEST_CASE("Ricci-DeTurck exact form equals -2Ric + L_W g with W^k = g^ij Γ^k_ij (curvature engine)", "[flows]") {
@@ -541,26 +562,18 @@ TEST_CASE("Ricci-DeTurck: RK4 converges at order 4 in dt, spectrally in h", "[fl
     const at::Tensor probes = at::tensor({0.3, 1.1, 2.0, 4.5, 5.5, 0.7, 3.3, 3.3}, at::kDouble).view({4, 2});
     return flow.observe(probes).g;
   };
-  const at::Tensor reference_t = solve(16, 1e-4);
-  std::vector<double> e_t;
-  for (double dt : {1.6e-3, 8e-4, 4e-4}) {
-    e_t.push_back((solve(16, dt) - reference_t).abs().max().item<double>());
-  }
-  const double order_t1 = fitted_order(e_t[0], e_t[1], 2.0), order_t2 = fitted_order(e_t[1], e_t[2], 2.0);
-  INFO("time errors " << e_t[0] << " " << e_t[1] << " " << e_t[2] << ", orders " << order_t1 << " " << order_t2);
-  CHECK(order_t1 > 3.6);
-  CHECK(order_t2 > 3.6);
-  CHECK(order_t2 < 4.4);
-  const at::Tensor reference_h = solve(40, 2e-4);
-  std::vector<double> e_h;
-  for (int64_t big_n : {8, 12, 16, 24}) {
-    e_h.push_back((solve(big_n, 2e-4) - reference_h).abs().max().item<double>());
-  }
-  const double order_h = fitted_order(e_h[2], e_h[3], 1.5);
+  const ConvergenceMeasurement m = measure_convergence(solve, 1.6e-3, 1e-4, 40);
+  const auto& e_t = m.time_errors;
+  const auto& e_h = m.space_errors;
+  INFO("time errors " << e_t[0] << " " << e_t[1] << " " << e_t[2] << ", orders " << m.order_t1 << " "
+                      << m.order_t2);
+  CHECK(m.order_t1 > 3.6);
+  CHECK(m.order_t2 > 3.6);
+  CHECK(m.order_t2 < 4.4);
   INFO("space errors N=8,12,16,24: " << e_h[0] << " " << e_h[1] << " " << e_h[2] << " " << e_h[3]
-                                     << ", local order 16→24 " << order_h);
+                                     << ", local order 16→24 " << m.order_h);
   CHECK(e_h[3] < 1e-6);
-  CHECK(order_h > 8.0);
+  CHECK(m.order_h > 8.0);
 }
 
 TEST_CASE("Ricci-DeTurck on T^3 = (T², e^{2u}|dx|²) x S¹ keeps the product and matches the surface flow", "[flows]") {
