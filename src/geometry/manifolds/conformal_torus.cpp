@@ -33,12 +33,7 @@ struct ConformalTorusFormula {
   template <class S>
   void operator()(const S* x, S* g) const {
     using std::exp;
-    const S conformal = exp(2.0 * fourier_sum(modes, x, /*laplacian=*/false));
-    const S zero = 0.0 * x[0];
-    g[0] = conformal;
-    g[1] = zero;
-    g[2] = zero;
-    g[3] = conformal;
+    write_conformally_flat<S>(exp(2.0 * fourier_sum(modes, x, /*laplacian=*/false)), x[0], n, g);
   }
 };
 

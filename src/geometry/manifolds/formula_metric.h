@@ -35,6 +35,18 @@ std::vector<at::Tensor> coordinate_columns(const at::Tensor& x, int64_t n, const
 // entries: n·n tensors [B] (row-major g_ij) → g: [B, n, n].
 at::Tensor stack_metric_entries(const std::vector<at::Tensor>& entries, int64_t n);
 
+// g[n·n] (row-major) = factor · δ_ij for a conformally flat formula. The zero entries are 0·x0 so that with
+// S = at::Tensor they carry x's batch shape and dtype (and with S = Taylor2 a zero jet).
+template <class S>
+void write_conformally_flat(const S& factor, const S& x0, int64_t n, S* g) {
+  const S zero = 0.0 * x0;
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      g[i * n + j] = i == j ? factor : zero;
+    }
+  }
+}
+
 template <int N, class Formula>
 void taylor_point_jet(const Formula& formula, const double* x, double* g, double* dg, double* d2g) {
   std::array<Taylor2<N>, N> xt;

@@ -21,13 +21,7 @@ struct RoundSphereFormula {
       norm2 = norm2 + x[a] * x[a];
     }
     const S one_plus = 1.0 + norm2;
-    const S conformal = (4.0 * radius * radius) / (one_plus * one_plus);
-    const S zero = 0.0 * x[0];
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        g[i * n + j] = i == j ? conformal : zero;
-      }
-    }
+    write_conformally_flat<S>((4.0 * radius * radius) / (one_plus * one_plus), x[0], n, g);
   }
 };
 
@@ -39,13 +33,7 @@ struct HyperbolicFormula {
   template <class S>
   void operator()(const S* x, S* g) const {
     const S& y = x[n - 1];
-    const S conformal = 1.0 / (y * y);
-    const S zero = 0.0 * y;
-    for (int64_t i = 0; i < n; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        g[i * n + j] = i == j ? conformal : zero;
-      }
-    }
+    write_conformally_flat<S>(1.0 / (y * y), y, n, g);
   }
 };
 

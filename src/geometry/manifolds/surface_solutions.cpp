@@ -18,11 +18,7 @@ struct HamiltonCigarFormula {
 
   template <class S>
   void operator()(const S* x, S* g) const {
-    const S conformal = 1.0 / (std::exp(4.0 * t) + x[0] * x[0] + x[1] * x[1]);
-    g[0] = conformal;
-    g[1] = 0.0 * x[0];
-    g[2] = 0.0 * x[0];
-    g[3] = conformal;
+    write_conformally_flat<S>(1.0 / (std::exp(4.0 * t) + x[0] * x[0] + x[1] * x[1]), x[0], n, g);
   }
 };
 
@@ -35,11 +31,7 @@ struct KingRosenauFormula {
   template <class S>
   void operator()(const S* x, S* g) const {
     using std::cosh;
-    const S conformal = (2.0 * std::sinh(-2.0 * t)) / (cosh(2.0 * x[0]) + std::cosh(2.0 * t));
-    g[0] = conformal;
-    g[1] = 0.0 * x[0];
-    g[2] = 0.0 * x[0];
-    g[3] = conformal;
+    write_conformally_flat<S>((2.0 * std::sinh(-2.0 * t)) / (cosh(2.0 * x[0]) + std::cosh(2.0 * t)), x[0], n, g);
   }
 };
 
