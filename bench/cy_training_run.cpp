@@ -1,19 +1,25 @@
 // Driver of the Calabi–Yau accuracy runs (docs/cy_training.md): samples train and held-out points on a CY
 // hypersurface, trains the φ-model with minibatch Adam on the Monge–Ampère loss, and prints σ against wall and CPU
-// time after every evaluation. Arguments are key=value pairs (defaults in `Args`), e.g.
+// time after every evaluation. With curvature=N > 0 it then samples N fresh held-out points and prints, for the
+// Fubini–Study metric and for the trained model, σ, the Ricci measure, max/mean |R_K| and the Chern–Gauss–Bonnet χ
+// (cy_curvature_measures) with the time taken. Arguments are key=value pairs (defaults in `Args`), e.g.
 //   cy_training_run surface=fermat_quintic train=50000 validation=10000 epochs=200 batch=2000 lr=1e-3 minutes=30
+//   cy_training_run surface=fermat_cubic train=20000 epochs=50 curvature=4000
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <sstream>
 #include <string>
 
 #include "common/error.h"
 #include "flows/cy_training.h"
+#include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_measures.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
@@ -29,7 +35,8 @@ Args parse(int argc, char** argv) {
             {"epochs", "100"},             {"batch", "2000"},      {"lr", "1e-3"},
             {"min_lr", "1e-4"},            {"schedule", "cosine"}, {"weighting", "weighted"},
             {"method", "wirtinger_jet"},   {"dtype", "float64"},   {"minutes", "0"},
-            {"eval_every", "1"},           {"seed", "0"},          {"threads", "0"}};
+            {"eval_every", "1"},           {"seed", "0"},          {"threads", "0"},
+            {"curvature", "0"},            {"curvature_chunk", "256"}};
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     const size_t eq = arg.find('=');
@@ -46,6 +53,27 @@ std::vector<int64_t> widths(const std::string& text) {
   std::string item;
   while (std::getline(stream, item, ',')) out.push_back(std::stoll(item));
   return out;
+}
+
+// σ and the curvature measures of one metric (model == nullptr: Fubini–Study) on held-out points, with timing.
+void print_curvature(const char* label, const nmflow::Hypersurface& surface, const nmflow::CYPointSet& points,
+                     const nmflow::KahlerPhiModel* model, int64_t chunk) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpu_start = std::clock();
+  const nmflow::CYCurvatureMeasures r = nmflow::cy_curvature_measures(surface, points, model, chunk);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+  const at::Tensor det_g =
+      model == nullptr ? points.det_g_fs
+                       : nmflow::phi_model_det(*model, points,
+                                               nmflow::phi_input_jet(model->config().inputs, points,
+                                                                     model->config().dtype),
+                                               nmflow::PhiJetMethod::WirtingerJet);
+  const nmflow::CYAccuracy acc = nmflow::cy_accuracy(points.weights, points.omega_sq, det_g.detach());
+  std::printf("%s %lld %.6f %.6f %.4f %.4f %.3f %.3f %.1f %.1f\n", label, static_cast<long long>(points.size()),
+              acc.sigma, r.ricci_measure, r.max_abs_ricci_scalar, r.mean_abs_ricci_scalar, r.euler_characteristic,
+              r.euler_standard_error, wall, cpu);
+  std::fflush(stdout);
 }
 
 }  // namespace
@@ -100,6 +128,17 @@ int main(int argc, char** argv) {
                   static_cast<long long>(r.steps), r.wall_seconds, r.cpu_seconds, r.train_loss, r.sigma, r.kappa);
       std::fflush(stdout);
     });
+    const int64_t curvature_points = std::stoll(args["curvature"]);
+    if (curvature_points > 0) {
+      sampler.n_points = curvature_points;
+      sampler.seed = 3000 + seed;
+      const nmflow::CYPointSet held_out = nmflow::sample_cy_points(surface, sampler);
+      const int64_t chunk = std::stoll(args["curvature_chunk"]);
+      std::printf("# curvature on held-out points: metric points sigma ricci_measure max|R_K| mean|R_K| chi chi_se "
+                  "wall_s cpu_s\n");
+      print_curvature("fubini_study", surface, held_out, nullptr, chunk);
+      print_curvature("trained", surface, held_out, &model, chunk);
+    }
   } catch (const std::exception& error) {
     std::fprintf(stderr, "cy_training_run: %s\n", error.what());
     return 1;

@@ -12,5 +12,8 @@ void add_curvature_command(CLI::App& app, const Invocation& invocation);
 void add_run_command(CLI::App& app, const Invocation& invocation);
 void add_config_command(CLI::App& app);
 void add_check_command(CLI::App& app, const Invocation& invocation);
+void add_ntk_command(CLI::App& app, const Invocation& invocation);
+void add_bench_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace nmflow::cli

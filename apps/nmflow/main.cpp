@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   nmflow::cli::add_run_command(app, invocation);
   nmflow::cli::add_config_command(app);
   nmflow::cli::add_check_command(app, invocation);
+  nmflow::cli::add_ntk_command(app, invocation);
+  nmflow::cli::add_bench_command(app);
+  nmflow::cli::add_plot_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "flows/experiment_model.h"
 #include "flows/losses.h"
 #include "flows/perelman.h"
 #include "geometry/manifolds/left_invariant_su2.h"
@@ -25,9 +26,6 @@
 namespace nmflow {
 
 namespace {
-
-// Probe points are drawn from a stream independent of the training points'.
-constexpr uint64_t kProbeSeedOffset = 0x9E3779B97F4A7C15ull;
 
 const std::vector<std::string> kStaticDatasets = {"points/train_x", "points/train_weights", "points/probe_x",
                                                   "points/probe_weights", "initial/g", "initial/ricci",
@@ -52,17 +50,9 @@ class RealMetricFlow {
         reference_(make_reference_metric(c.manifold.name, c.manifold.params)),
         sampler_(make_sampler(c.manifold.sampler, c.manifold.sampler_params)),
         backend_(parse_curvature_backend(c.loss.curvature_backend)),
-        model_(trunk_config(c, reference_->dim()), head(c, reference_->dim())) {
-    model_.trunk().to(device);
-    if (c.model.init_scale != 1.0) {
-      // Scaling the last layer at initialisation sets the size of the initial perturbation of g₀.
-      const at::NoGradGuard no_grad;
-      const Mlp::Layer& last = model_.trunk().layers().back();
-      last.weight.mul_(c.model.init_scale);
-      last.bias.mul_(c.model.init_scale);
-    }
+        model_(make_experiment_network(c, reference_->dim(), device)) {
     set_train_points(sampler_->sample(c.points.train, c.seed));
-    const PointSet probes = sampler_->sample(c.points.probe, c.seed ^ kProbeSeedOffset);
+    const PointSet probes = experiment_probe_points(c, *sampler_, c.points.probe);
     probe_x_ = probes.x.to(options_);
     probe_weights_ = probes.weights;
     probe_background_ = jet_to(reference_->jet(probes.x), options_);
@@ -126,26 +116,6 @@ class RealMetricFlow {
   const at::Tensor& probe_weights() const { return probe_weights_; }
 
  private:
-  static MlpConfig trunk_config(const ExperimentConfig& c, int64_t n) {
-    MlpConfig trunk;
-    trunk.input_dim = n;
-    trunk.hidden = c.model.hidden;
-    trunk.activation = parse_activation(c.model.activation);
-    trunk.parameterisation = parse_parameterisation(c.model.parameterisation);
-    trunk.sigma_w = c.model.sigma_w;
-    trunk.sigma_b = c.model.sigma_b;
-    trunk.seed = c.seed;
-    trunk.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
-    return trunk;
-  }
-
-  static MetricHead head(const ExperimentConfig& c, int64_t n) {
-    MetricHead head;
-    head.kind = parse_metric_head(c.model.head);
-    head.dim = n;
-    return head;
-  }
-
   // The trained metric: the network composed with the background jet (see experiment.h).
   MetricJet jet(const at::Tensor& x, const MetricJet& background) const {
     const MetricJet net = model_.jet(x);

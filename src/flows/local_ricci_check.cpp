@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <memory>
-#include <utility>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -10,12 +9,12 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "common/error.h"
-#include "flows/flow.h"
 #include "flows/flow_comparison.h"
 #include "flows/homogeneous_ricci_flow.h"
+#include "flows/local_ricci_flow.h"
+#include "flows/local_ricci_t2.h"
 #include "flows/losses.h"
 #include "flows/perelman.h"
-#include "flows/trainer.h"
 #include "geometry/manifolds/left_invariant_su2.h"
 #include "geometry/manifolds/sampler.h"
 #include "models/matrix_jet_ops.h"
@@ -117,39 +116,6 @@ class EmbeddedFourierFrameMetric {
   MetricHead head_;
 };
 
-// The NN metric flow of the model above (gradient descent on the Perelman loss) as a Flow.
-class LocalNeuralFlow : public Flow {
- public:
-  LocalNeuralFlow(std::shared_ptr<EmbeddedFourierFrameMetric> model, Trainer::LossFn loss, double learning_rate)
-      : model_(std::move(model)),
-        learning_rate_(learning_rate),
-        trainer_({model_->coefficients()}, std::move(loss), make_options(learning_rate)) {}
-
-  double time() const override { return trainer_.time(); }
-  void step(double dt) override {
-    const auto steps = static_cast<int64_t>(std::llround(dt / learning_rate_));
-    NMFLOW_CHECK(steps >= 1 && std::abs(static_cast<double>(steps) * learning_rate_ - dt) <= 1e-9 * dt,
-                 "local Ricci check: dt = ", dt, " is not a whole number of steps of η = ", learning_rate_);
-    trainer_.run(steps);
-  }
-  FlowObservation observe(const at::Tensor& probes) const override {
-    at::AutoGradMode grad_mode(false);
-    const MetricJet jet = model_->jet(model_->fixed_jets(probes));
-    return FlowObservation{jet.g.detach(), curvature_fields(jet, CurvatureBackend::Reference).scalar.detach()};
-  }
-
- private:
-  static TrainerOptions make_options(double learning_rate) {
-    TrainerOptions options;
-    options.optimizer.kind = OptimizerKind::GradientDescent;
-    options.learning_rate = learning_rate;
-    return options;
-  }
-  std::shared_ptr<EmbeddedFourierFrameMetric> model_;
-  double learning_rate_;
-  Trainer trainer_;
-};
-
 // Metric-NTK on the probes, [P·6, P·6] in ntk/empirical_ntk.h's layout (packed upper triangle, plain sum over a).
 at::Tensor probe_metric_ntk(const EmbeddedFourierFrameMetric& model, const FixedJets& fixed) {
   at::AutoGradMode grad_mode(true);
@@ -176,12 +142,27 @@ at::Tensor draw_probes(int64_t count, uint64_t seed) {
 }  // namespace
 
 void check_local_ricci_options(const LocalRicciOptions& o) {
-  NMFLOW_CHECK(o.a0 > 0.0 && o.b0 > 0.0, "local Ricci check: A0 and B0 must be > 0, got ", o.a0, ", ", o.b0);
-  NMFLOW_CHECK(o.head == MetricHeadKind::FrameExponential || o.head == MetricHeadKind::Symmetric,
-               "local Ricci check: head must be frame_exp or symmetric, got ", metric_head_name(o.head));
-  NMFLOW_CHECK(o.features >= 1, "local Ricci check: features must be >= 1, got ", o.features);
+  if (o.manifold == LocalRicciManifold::S3) {
+    NMFLOW_CHECK(o.a0 > 0.0 && o.b0 > 0.0, "local Ricci check: A0 and B0 must be > 0, got ", o.a0, ", ", o.b0);
+    NMFLOW_CHECK(o.head == MetricHeadKind::FrameExponential || o.head == MetricHeadKind::Symmetric,
+                 "local Ricci check: on S3 the head must be frame_exp or symmetric, got ", metric_head_name(o.head));
+    NMFLOW_CHECK(o.features >= 1, "local Ricci check: features must be >= 1, got ", o.features);
+    NMFLOW_CHECK(o.points >= 8, "local Ricci check: points must be >= 8, got ", o.points);
+  } else {
+    NMFLOW_CHECK(o.head == MetricHeadKind::FrameExponential || o.head == MetricHeadKind::Conformal,
+                 "local Ricci check: on conformal_t2 the head must be frame_exp or conformal, got ",
+                 metric_head_name(o.head));
+    const auto centres = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(o.features))));
+    NMFLOW_CHECK(o.features >= 4 && centres * centres == o.features,
+                 "local Ricci check: on conformal_t2 features must be a square n_c² >= 4, got ", o.features);
+    NMFLOW_CHECK(o.bandwidth >= 0.5, "local Ricci check: on conformal_t2 the bandwidth 1/ε must be >= 0.5, got ",
+                 o.bandwidth);
+    NMFLOW_CHECK(o.grid >= 8 && o.probe_grid >= 4 && o.reference_grid >= 8,
+                 "local Ricci check: need grid >= 8, probe_grid >= 4, reference_grid >= 8, got ", o.grid, ", ",
+                 o.probe_grid, ", ", o.reference_grid);
+    NMFLOW_CHECK(!o.u0.empty(), "local Ricci check: u0 needs at least one Fourier mode");
+  }
   NMFLOW_CHECK(o.bandwidth > 0.0, "local Ricci check: bandwidth must be > 0, got ", o.bandwidth);
-  NMFLOW_CHECK(o.points >= 8, "local Ricci check: points must be >= 8, got ", o.points);
   NMFLOW_CHECK(o.probes >= 1, "local Ricci check: probes must be >= 1, got ", o.probes);
   NMFLOW_CHECK(o.learning_rate > 0.0 && o.final_time > 0.0, "local Ricci check: η and the final time must be > 0");
   NMFLOW_CHECK(o.observations >= 1, "local Ricci check: observations must be >= 1, got ", o.observations);
@@ -208,6 +189,9 @@ double local_kernel_omega(FrequencyDistribution frequencies, double bandwidth) {
 
 LocalRicciResult run_local_ricci_case(const LocalRicciOptions& options) {
   check_local_ricci_options(options);
+  if (options.manifold == LocalRicciManifold::ConformalT2) {
+    return run_local_ricci_t2(options);
+  }
   LocalRicciResult result;
   result.omega = local_kernel_omega(options.frequencies, options.bandwidth);
 
@@ -231,7 +215,8 @@ LocalRicciResult run_local_ricci_case(const LocalRicciOptions& options) {
   const at::Tensor theta0 = probe_metric_ntk(*model, probe_jets);
   result.nonlocal_mass = ntk_nonlocal_mass(theta0, 6);
 
-  LocalNeuralFlow flow(model, loss, options.learning_rate);
+  LocalGradientFlow flow(model->coefficients(), loss, options.learning_rate,
+                         [model](const at::Tensor& x) { return model->jet(model->fixed_jets(x)); });
   HomogeneousRicciFlow reference(make_su2_ode(), {options.a0, options.a0, options.b0});
   std::vector<double> times;
   for (int64_t k = 1; k <= options.observations; ++k) {

@@ -4,7 +4,47 @@
 
 namespace nmflow {
 
+namespace {
+
+void apply_quick_cy_metric(ExperimentConfig& config) {
+  config.cy_points.train = std::min<int64_t>(config.cy_points.train, 500);
+  config.cy_points.validation = std::min<int64_t>(config.cy_points.validation, 200);
+  // Ten steps per epoch whatever the configured batch, so the smoke run exercises several batches and epochs.
+  // L-BFGS keeps the full batch (its loss must not change between steps).
+  config.training.batch_size = config.optimizer.name == "lbfgs" ? config.cy_points.train
+                                                                : std::max<int64_t>(1, config.cy_points.train / 10);
+  config.training.epochs = std::min<int64_t>(config.training.epochs, 2);
+  config.training.eval_every = 1;
+  config.training.max_wall_seconds =
+      config.training.max_wall_seconds > 0.0 ? std::min(config.training.max_wall_seconds, 20.0) : 20.0;
+  config.measures.curvature_points = std::min<int64_t>(config.measures.curvature_points, 100);
+  if (config.optimizer.schedule_steps > 0) {
+    config.optimizer.schedule_steps = std::min<int64_t>(config.optimizer.schedule_steps, 20);
+  }
+}
+
+void apply_quick_donaldson(ExperimentConfig& config) {
+  config.cy_points.train = std::min<int64_t>(config.cy_points.train, 2000);
+  config.cy_points.validation = std::min<int64_t>(config.cy_points.validation, 500);
+  std::vector<int64_t> small;
+  for (const int64_t k : config.donaldson.k) {
+    if (k <= 2) small.push_back(k);
+  }
+  config.donaldson.k = small.empty() ? std::vector<int64_t>{1} : small;
+  config.donaldson.iterations = std::min<int64_t>(config.donaldson.iterations, 3);
+}
+
+}  // namespace
+
 void apply_quick(ExperimentConfig& config) {
+  if (config.kind == "cy_metric") {
+    apply_quick_cy_metric(config);
+    return;
+  }
+  if (config.kind == "donaldson") {
+    apply_quick_donaldson(config);
+    return;
+  }
   config.optimizer.steps = std::min<int64_t>(config.optimizer.steps, 20);
   config.points.train = std::min<int64_t>(config.points.train, 64);
   config.points.probe = std::min<int64_t>(config.points.probe, 16);

@@ -1,8 +1,11 @@
 #pragma once
 // The experiment configuration of `nmflow run` as plain data (docs/config.md documents every key, its default and
 // its unit). Only src/io reads YAML (config_yaml.h); every other module takes these structs, already validated.
-// `kind` selects the experiment family so that later kinds (Calabi–Yau metrics, NTK flows) add their own sections
-// without changing the meaning of the existing ones.
+// `kind` selects the experiment family; each kind fills its own members (the others keep their defaults):
+//   real_metric_flow  manifold, points, model, loss, optimizer, recording
+//   cy_metric         variety, cy_points, phi_model, cy_loss, optimizer (no steps), training, measures,
+//                     recording.output (YAML sections variety, points, model, loss, optimizer, training, …)
+//   donaldson         variety, cy_points, donaldson, recording.output
 #include <cstdint>
 #include <map>
 #include <string>
@@ -60,6 +63,51 @@ struct RecordingConfig {
   int64_t checkpoint_every = 0;            // 0: checkpoint only at the end or on interruption
 };
 
+// --- kinds cy_metric and donaldson (docs/config.md, "Calabi–Yau kinds") ---
+
+struct VarietyConfig {
+  std::string name = "fermat_quintic";   // make_hypersurface name (geometry/kahler/hypersurface.h)
+  bool has_psi = false;                  // the Dwork members take ψ, the Fermat ones none
+  double psi_re = 0.0;                   // ψ = psi_re + i psi_im of Σ z_I^{N+1} − (N+1) ψ Π z_I
+  double psi_im = 0.0;
+};
+
+struct CYPointsConfig {
+  int64_t train = 50000;       // line-sampler points the loss (or the T-operator) averages over
+  int64_t validation = 10000;  // held-out points where σ, κ (and the curvature measures) are taken
+};
+
+struct PhiModelConfig {
+  std::string inputs = "invariant";        // invariant | patch_affine (models/kahler_phi_model.h)
+  std::vector<int64_t> hidden = {64, 64, 64};
+  std::string activation = "gelu";
+  std::string parameterisation = "standard";  // ntk | standard
+  double sigma_w = 1.0;
+  double sigma_b = 0.1;
+};
+
+struct CYLossConfig {
+  std::string monge_ampere = "weighted";   // weighted | uniform (flows/cy_losses.h)
+};
+
+struct CYTrainingConfig {
+  int64_t epochs = 100;
+  int64_t batch_size = 1000;               // an epoch is ⌊train/batch_size⌋ optimiser steps
+  int64_t eval_every = 1;                  // σ on the validation points every this many epochs (and the last)
+  std::string method = "wirtinger_jet";    // wirtinger_jet | input_hessian | autograd
+  double max_wall_seconds = 0.0;           // > 0: stop after the epoch that crosses this training time
+};
+
+struct CYMeasuresConfig {
+  bool curvature = false;                  // Ricci scalar and Euler characteristic of the trained metric
+  int64_t curvature_points = 2000;         // the first this many validation points (≤ points.validation)
+};
+
+struct DonaldsonConfig {
+  std::vector<int64_t> k = {1, 2, 3};      // degrees of the section basis, each in 1..8, ascending
+  int64_t iterations = 15;                 // T-operator updates per k
+};
+
 struct ExperimentConfig {
   std::string kind = "real_metric_flow";
   uint64_t seed = 0;
@@ -72,10 +120,21 @@ struct ExperimentConfig {
   LossConfig loss;
   OptimizerConfig optimizer;
   RecordingConfig recording;
+  VarietyConfig variety;
+  CYPointsConfig cy_points;
+  PhiModelConfig phi_model;
+  CYLossConfig cy_loss;
+  CYTrainingConfig training;
+  CYMeasuresConfig measures;
+  DonaldsonConfig donaldson;
 };
 
-// Shrinks a validated config for smoke tests (`nmflow run --quick`): at most 20 steps, 64 training and 16 probe
-// points, records every ≤ 5 steps, checkpoints every ≤ 10 steps when checkpointing is on.
+// Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
+//   real_metric_flow  at most 20 steps, 64 training and 16 probe points, records every ≤ 5 steps, checkpoints
+//                     every ≤ 10 steps when checkpointing is on;
+//   cy_metric         at most 500 training and 200 validation points, 2 epochs of 10 steps (batch = train/10),
+//                     eval every epoch, a 20 s wall budget, at most 100 curvature points;
+//   donaldson         at most 2000 balancing and 500 validation points, k ≤ 2, at most 3 iterations.
 void apply_quick(ExperimentConfig& config);
 
 }  // namespace nmflow

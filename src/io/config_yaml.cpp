@@ -13,12 +13,34 @@
 #include "geometry/manifolds/reference_metric.h"
 #include "geometry/manifolds/sampler.h"
 #include "io/config_reader.h"
+#include "io/config_yaml_kinds.h"
 
 namespace nmflow {
 
+void read_optimizer_keys(ConfigReader& r, OptimizerConfig& o) {
+  o.name = r.choice("name", o.name, {"sgd", "adam", "lbfgs"});
+  o.lr = r.real("lr", o.lr, positive());
+  o.schedule = r.choice("schedule", o.schedule, {"constant", "exponential", "cosine"});
+  if (r.has("decay_rate") && o.schedule != "exponential") {
+    r.fail("decay_rate", "applies only to schedule 'exponential' (schedule is '" + o.schedule + "')");
+  }
+  o.decay_rate = r.real("decay_rate", o.decay_rate, Interval{0.0, 1.0, true, false});
+  for (const char* key : {"min_lr", "schedule_steps"}) {
+    if (r.has(key) && o.schedule != "cosine") {
+      r.fail(key, "applies only to schedule 'cosine' (schedule is '" + o.schedule + "')");
+    }
+  }
+  o.min_lr = r.real("min_lr", o.min_lr, Interval{0.0, o.lr, false, false});
+  o.schedule_steps = r.integer("schedule_steps", o.schedule_steps, 0, kMaxConfigCount);
+  o.clip = r.real("clip", o.clip, non_negative());
+  if (o.name == "lbfgs" && o.clip > 0.0) {
+    r.fail("clip", "L-BFGS takes no clipped steps (its line search bounds the step); allowed with lbfgs: 0");
+  }
+}
+
 namespace {
 
-constexpr int64_t kMaxCount = int64_t{1} << 40;
+constexpr int64_t kMaxCount = kMaxConfigCount;
 
 // Reference metrics with a sampler (the cigar has none: it has infinite area).
 std::vector<std::string> manifold_names() {
@@ -43,8 +65,7 @@ std::map<std::string, double> sampler_params_for(const std::map<std::string, dou
   return out;
 }
 
-int64_t read_manifold(ConfigReader root, ManifoldConfig& m) {
-  ConfigReader r = root.child("manifold", {"name", "params"});
+int64_t read_manifold(ConfigReader r, ManifoldConfig& m) {
   m.name = r.choice("name", m.name, manifold_names());
   m.params = r.real_map("params");
   std::unique_ptr<ReferenceMetric> metric;
@@ -59,16 +80,13 @@ int64_t read_manifold(ConfigReader root, ManifoldConfig& m) {
   return metric->dim();
 }
 
-void read_points(ConfigReader root, PointsConfig& p) {
-  ConfigReader r = root.child("points", {"train", "probe", "resample_every"});
+void read_points(ConfigReader r, PointsConfig& p) {
   p.train = r.integer("train", p.train, 1, kMaxCount);
   p.probe = r.integer("probe", p.probe, 1, kMaxCount);
   p.resample_every = r.integer("resample_every", p.resample_every, 0, kMaxCount);
 }
 
-void read_model(ConfigReader root, ModelConfig& m) {
-  ConfigReader r = root.child("model", {"head", "background", "hidden", "activation", "parameterisation", "sigma_w",
-                                        "sigma_b", "init_scale"});
+void read_model(ConfigReader r, ModelConfig& m) {
   m.head = r.choice("head", m.head, {"conformal", "symmetric", "free_spd", "frame_exp"});
   m.background = r.choice("background", m.background, {"reference", "none"});
   if (m.background == "reference" && m.head != "conformal" && m.head != "symmetric") {
@@ -88,8 +106,7 @@ void read_model(ConfigReader root, ModelConfig& m) {
   m.init_scale = r.real("init_scale", m.init_scale, non_negative());
 }
 
-void read_loss(ConfigReader root, LossConfig& l, const ManifoldConfig& manifold, int64_t dim) {
-  ConfigReader r = root.child("loss", {"name", "params", "curvature_backend"});
+void read_loss(ConfigReader r, LossConfig& l, const ManifoldConfig& manifold, int64_t dim) {
   l.name = r.choice("name", l.name, {"einstein", "ricci_norm", "perelman_f"});
   std::vector<std::string> allowed = {"volume_weight", "volume_target"};
   if (l.name == "einstein") allowed.insert(allowed.begin(), "lambda");
@@ -112,32 +129,12 @@ void read_loss(ConfigReader root, LossConfig& l, const ManifoldConfig& manifold,
   }
 }
 
-void read_optimizer(ConfigReader root, OptimizerConfig& o) {
-  ConfigReader r = root.child("optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps",
-                                            "clip", "steps"});
-  o.name = r.choice("name", o.name, {"sgd", "adam", "lbfgs"});
-  o.lr = r.real("lr", o.lr, positive());
-  o.schedule = r.choice("schedule", o.schedule, {"constant", "exponential", "cosine"});
-  if (r.has("decay_rate") && o.schedule != "exponential") {
-    r.fail("decay_rate", "applies only to schedule 'exponential' (schedule is '" + o.schedule + "')");
-  }
-  o.decay_rate = r.real("decay_rate", o.decay_rate, Interval{0.0, 1.0, true, false});
-  for (const char* key : {"min_lr", "schedule_steps"}) {
-    if (r.has(key) && o.schedule != "cosine") {
-      r.fail(key, "applies only to schedule 'cosine' (schedule is '" + o.schedule + "')");
-    }
-  }
-  o.min_lr = r.real("min_lr", o.min_lr, Interval{0.0, o.lr, false, false});
-  o.schedule_steps = r.integer("schedule_steps", o.schedule_steps, 0, kMaxCount);
-  o.clip = r.real("clip", o.clip, non_negative());
-  if (o.name == "lbfgs" && o.clip > 0.0) {
-    r.fail("clip", "L-BFGS takes no clipped steps (its line search bounds the step); allowed with lbfgs: 0");
-  }
+void read_optimizer(ConfigReader r, OptimizerConfig& o) {
+  read_optimizer_keys(r, o);
   o.steps = r.integer("steps", o.steps, 1, kMaxCount);
 }
 
-void read_recording(ConfigReader root, RecordingConfig& c) {
-  ConfigReader r = root.child("recording", {"every", "output", "checkpoint_every"});
+void read_recording(ConfigReader r, RecordingConfig& c) {
   c.every = r.integer("every", c.every, 1, kMaxCount);
   c.output = r.string("output", c.output);
   if (c.output.empty()) r.fail("output", "must be a file path");
@@ -146,26 +143,35 @@ void read_recording(ConfigReader root, RecordingConfig& c) {
 
 ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<const ConfigContext> context) {
   ExperimentConfig c;
-  ConfigReader root(std::move(context), root_node, "",
-                    {"kind", "seed", "device", "dtype", "threads", "manifold", "points", "model", "loss",
-                     "optimizer", "recording"});
-  // Later kinds (calabi_yau_metric, ntk_flow) will add their own sections; this one reads them all.
-  c.kind = root.choice("kind", c.kind, {"real_metric_flow"});
+  // The kind decides which sections (and keys) the file may have, so it is looked at first.
+  const std::string kind = read_kind(context, root_node);
+  reject_foreign_top_level_keys(context, root_node, kind);
+  ConfigReader root(context, root_node, "", kind_keys(kind, ""));
+  c.kind = kind;
   c.seed = static_cast<uint64_t>(root.integer("seed", 0, 0, INT64_MAX));
   c.device = root.choice("device", c.device, {"cpu", "cuda", "auto"});
   c.dtype = root.choice("dtype", c.dtype, {"float64", "float32"});
   c.threads = root.integer("threads", c.threads, 0, 4096);
-  const int64_t dim = read_manifold(root, c.manifold);
-  read_points(root, c.points);
-  read_model(root, c.model);
-  read_loss(root, c.loss, c.manifold, dim);
-  read_optimizer(root, c.optimizer);
-  if (c.optimizer.name == "lbfgs" && c.points.resample_every > 0) {
-    root.child("points", {"train", "probe", "resample_every"})
-        .fail("resample_every", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
-                                "function), so points cannot be resampled; allowed with lbfgs: 0");
+  if (c.kind == "cy_metric") {
+    read_cy_metric(context, root, root_node, c);
+    return c;
   }
-  read_recording(root, c.recording);
+  if (c.kind == "donaldson") {
+    read_donaldson(context, root, root_node, c);
+    return c;
+  }
+  const auto section = [&](const std::string& name) { return kind_section(context, root, root_node, name, kind); };
+  const int64_t dim = read_manifold(section("manifold"), c.manifold);
+  read_points(section("points"), c.points);
+  read_model(section("model"), c.model);
+  read_loss(section("loss"), c.loss, c.manifold, dim);
+  read_optimizer(section("optimizer"), c.optimizer);
+  if (c.optimizer.name == "lbfgs" && c.points.resample_every > 0) {
+    section("points").fail("resample_every", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of "
+                                             "the same function), so points cannot be resampled; allowed with "
+                                             "lbfgs: 0");
+  }
+  read_recording(section("recording"), c.recording);
   return c;
 }
 

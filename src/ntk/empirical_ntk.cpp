@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "models/symmetric_packing.h"
+#include "ntk/fused_ntk.h"
 #include "ntk/structured_ntk.h"
 
 namespace nmflow {
@@ -90,7 +91,9 @@ NtkMethod parse_ntk_method(const std::string& name) {
   if (name == "jacobian") return NtkMethod::JacobianContraction;
   if (name == "ntk_vector_products") return NtkMethod::NtkVectorProducts;
   if (name == "structured") return NtkMethod::Structured;
-  throw_error(c10::str("unknown NTK method '", name, "'; allowed: jacobian, ntk_vector_products, structured"));
+  if (name == "fused") return NtkMethod::Fused;
+  throw_error(
+      c10::str("unknown NTK method '", name, "'; allowed: jacobian, ntk_vector_products, structured, fused"));
 }
 
 std::string ntk_method_name(NtkMethod method) {
@@ -98,6 +101,7 @@ std::string ntk_method_name(NtkMethod method) {
     case NtkMethod::JacobianContraction: return "jacobian";
     case NtkMethod::NtkVectorProducts: return "ntk_vector_products";
     case NtkMethod::Structured: return "structured";
+    case NtkMethod::Fused: return "fused";
   }
   throw_error("ntk_method_name: invalid NtkMethod enum value");
 }
@@ -154,6 +158,8 @@ at::Tensor empirical_metric_ntk(const NeuralMetric& model, const at::Tensor& x, 
       return ntk_from_products(model, x, x2);
     case NtkMethod::Structured:
       return structured_metric_ntk(model, x, x2);
+    case NtkMethod::Fused:
+      return fused_metric_ntk(model, x, x2);
   }
   throw_error("empirical_metric_ntk: invalid NtkMethod enum value");
 }

@@ -15,7 +15,11 @@
 //   NtkVectorProducts    one column at a time via Θ·v = J(x) (J(x')ᵀ v) (vjp, then the vjp of the vjp):
 //                        memory of one backward pass; use ntk_vector_product directly for iterative solvers
 //                        or when only Θ·v is needed on large point sets.
-//   Structured           per-layer factorisation of an Mlp trunk (structured_ntk.h): never forms J.
+//   Structured           per-layer factorisation of an Mlp trunk (structured_ntk.h): never forms J; one GEMM pair
+//                        per layer, each layer's [B·p, B'·p] product materialised.
+//   Fused                the same factorisation contracted tile by tile with every layer accumulated in registers
+//                        (fused_ntk.h; CPU and CUDA): the fastest for full matrices, the default choice
+//                        (kDefaultNtkMethod). Θ(x, x) with x2 the same tensor computes only half the tiles.
 #include <cstdint>
 #include <string>
 
@@ -25,9 +29,12 @@
 
 namespace nmflow {
 
-enum class NtkMethod { JacobianContraction, NtkVectorProducts, Structured };
+enum class NtkMethod { JacobianContraction, NtkVectorProducts, Structured, Fused };
 
-// "jacobian" | "ntk_vector_products" | "structured"; throws nmflow::Error naming the allowed values.
+// The method to use when the caller has no reason to choose (docs/BENCHMARKS.md, "Empirical metric-NTK").
+constexpr NtkMethod kDefaultNtkMethod = NtkMethod::Fused;
+
+// "jacobian" | "ntk_vector_products" | "structured" | "fused"; throws nmflow::Error naming the allowed values.
 NtkMethod parse_ntk_method(const std::string& name);
 std::string ntk_method_name(NtkMethod method);
 

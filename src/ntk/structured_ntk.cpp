@@ -36,23 +36,19 @@ at::Tensor head_jacobian(const MetricHead& head, const at::Tensor& f) {
   return at::stack(rows, 1).detach();
 }
 
-// Per-layer factors at a set of points: inputs h_{l−1} [B, n_{l−1}] and δ_l [B, p, n_l].
-struct LayerFactors {
-  std::vector<at::Tensor> inputs;
-  std::vector<at::Tensor> deltas;
-};
+}  // namespace
 
-LayerFactors layer_factors(const NeuralMetric& model, const at::Tensor& x) {
+StructuredLayerFactors structured_layer_factors(const NeuralMetric& model, const at::Tensor& x) {
   const Mlp& mlp = model.trunk();
   const std::vector<Mlp::Layer>& layers = mlp.layers();
   const size_t count = layers.size();
-  LayerFactors factors;
+  StructuredLayerFactors factors;
   std::vector<at::Tensor> preactivations;
   at::Tensor h = x.detach();
   {
     const at::NoGradGuard no_grad;
     for (size_t l = 0; l < count; ++l) {
-      factors.inputs.push_back(h);
+      factors.inputs.push_back(h.contiguous());
       const at::Tensor z = at::addmm(layers[l].bias.detach(), h, layers[l].weight.detach().t(), layers[l].bias_scale,
                                      layers[l].weight_scale);
       preactivations.push_back(z);
@@ -63,7 +59,7 @@ LayerFactors layer_factors(const NeuralMetric& model, const at::Tensor& x) {
   at::Tensor delta = head_jacobian(model.head(), h);  // δ_L = ∂g/∂f: [B, p, O]
   const at::NoGradGuard no_grad;
   for (size_t l = count; l-- > 0;) {
-    factors.deltas[l] = delta;
+    factors.deltas[l] = delta.contiguous();
     if (l > 0) {
       // δ_{l−1} = (s_w δ_l W_l) ⊙ φ'(z_{l−1}): backprop through layer l and the activation before it.
       const at::Tensor slope = activation_derivatives(mlp.config().activation, preactivations[l - 1], 1)[1];
@@ -73,8 +69,6 @@ LayerFactors layer_factors(const NeuralMetric& model, const at::Tensor& x) {
   return factors;
 }
 
-}  // namespace
-
 at::Tensor structured_metric_ntk(const NeuralMetric& model, const at::Tensor& x, const at::Tensor& x2) {
   const int64_t n = model.head().dim;
   const at::ScalarType dtype = model.trunk().config().dtype;
@@ -83,8 +77,8 @@ at::Tensor structured_metric_ntk(const NeuralMetric& model, const at::Tensor& x,
   NMFLOW_CHECK(x2.dim() == 2 && x2.size(1) == n && x2.scalar_type() == dtype,
                "structured_metric_ntk: x2 must be [B', ", n, "] of dtype ", dtype, ", got ", x2.sizes(), " of ",
                x2.scalar_type());
-  const LayerFactors a = layer_factors(model, x);
-  const LayerFactors b = layer_factors(model, x2);
+  const StructuredLayerFactors a = structured_layer_factors(model, x);
+  const StructuredLayerFactors b = structured_layer_factors(model, x2);
   const int64_t p = packed_size(n);
   const int64_t rows = x.size(0);
   const int64_t columns = x2.size(0);

@@ -12,11 +12,23 @@
 // for the linear symmetric head; any head works because the empirical kernel only needs the chain rule).
 // Cost per layer: one [B, n_{l−1}]×[n_{l−1}, B'] GEMM and one [B·p, n_l]×[n_l, B'·p] GEMM; memory O(output +
 // (B + B')·p·width), about a factor width below the Jacobian contraction.
+#include <vector>
+
 #include <ATen/core/Tensor.h>
 
 #include "models/neural_metric.h"
 
 namespace nmflow {
+
+// The per-layer factors of Θ at a set of points x: [B, n], one entry per dense layer l of the trunk:
+//   inputs[l]: [B, n_{l−1}]  h_{l−1}(x_b) (h_0 = x),
+//   deltas[l]: [B, p, n_l]   δ_l^P(x_b) = ∂g_P/∂z_l.
+// Detached, contiguous, on x's device. Shared by the GEMM path below and the fused tile kernel (fused_ntk.h).
+struct StructuredLayerFactors {
+  std::vector<at::Tensor> inputs;
+  std::vector<at::Tensor> deltas;
+};
+StructuredLayerFactors structured_layer_factors(const NeuralMetric& model, const at::Tensor& x);
 
 // x: [B, n], x2: [B', n] → Θ: [B·p, B'·p], layout and sum convention of ntk/empirical_ntk.h. Detached.
 at::Tensor structured_metric_ntk(const NeuralMetric& model, const at::Tensor& x, const at::Tensor& x2);

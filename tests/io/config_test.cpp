@@ -263,3 +263,154 @@ TEST_CASE("A run killed with SIGKILL leaves a readable trajectory holding its re
   CHECK(at::isfinite(g.slice(0, 0, count)).all().item<bool>());
   remove_run(path);
 }
+
+// --- Calabi–Yau kinds (cy_metric, donaldson) ---
+
+TEST_CASE("A cy_metric config reads every section, and the CY defaults apply where keys are absent", "[io]") {
+  const ExperimentConfig c = load_config("kind: cy_metric\nseed: 4\nvariety: {name: dwork_quartic, psi: {re: 0.3, "
+                                         "im: -0.2}}\npoints: {train: 300, validation: 50}\nmodel: {hidden: [8]}\n"
+                                         "loss: {monge_ampere: uniform}\noptimizer: {schedule: cosine}\n"
+                                         "training: {epochs: 3, batch_size: 100, method: input_hessian}\n",
+                                         "test.yaml")
+                             .config;
+  CHECK(c.kind == "cy_metric");
+  CHECK(c.variety.name == "dwork_quartic");
+  CHECK(c.variety.has_psi);
+  CHECK(c.variety.psi_re == 0.3);
+  CHECK(c.variety.psi_im == -0.2);
+  CHECK(c.cy_points.train == 300);
+  CHECK(c.cy_points.validation == 50);
+  CHECK(c.phi_model.hidden == std::vector<int64_t>{8});
+  CHECK(c.phi_model.activation == "gelu");
+  CHECK(c.cy_loss.monge_ampere == "uniform");
+  CHECK(c.optimizer.lr == 1e-3);
+  CHECK(c.training.method == "input_hessian");
+  CHECK_FALSE(c.measures.curvature);
+}
+
+TEST_CASE("cy_metric: an unknown variety name is rejected with the allowed names and a did-you-mean", "[io]") {
+  const std::string message = error_of("kind: cy_metric\nvariety:\n  name: fermat_quintc\n");
+  INFO(message);
+  CHECK(has(message, "test.yaml:3:9: variety.name: unknown value 'fermat_quintc'"));
+  CHECK(has(message, "fermat_quintic"));
+  CHECK(has(message, "dwork_quintic"));
+}
+
+TEST_CASE("cy_metric: psi is rejected on a Fermat variety, required on a Dwork one, and singular psi^n = 1 fails",
+          "[io]") {
+  const std::string fermat = error_of("kind: cy_metric\nvariety: {name: fermat_quintic, psi: {re: 0.5}}\n");
+  INFO(fermat);
+  CHECK(has(fermat, "variety.psi: variety 'fermat_quintic' takes no psi"));
+  CHECK(has(fermat, "use name dwork_quintic"));
+  const std::string missing = error_of("kind: cy_metric\nvariety: {name: dwork_quintic}\n");
+  INFO(missing);
+  CHECK(has(missing, "variety.name: variety 'dwork_quintic' needs the complex modulus psi"));
+  // ψ = e^{2πi/5}: ψ^5 = 1, the conifold.
+  const std::string conifold =
+      error_of("kind: cy_metric\nvariety:\n  name: dwork_quintic\n  psi: {re: 0.30901699437494745, im: "
+               "0.9510565162951535}\n");
+  INFO(conifold);
+  CHECK(has(conifold, "test.yaml:4:8: variety.psi: ψ^5 = 1: this member of the Dwork family is singular"));
+  const std::string not_number = error_of("kind: cy_metric\nvariety: {name: dwork_cubic, psi: {re: big}}\n");
+  INFO(not_number);
+  CHECK(has(not_number, "variety.psi.re: expected a number, got 'big'"));
+  const std::string bad_key = error_of("kind: cy_metric\nvariety: {name: dwork_cubic, psi: {real: 0.1}}\n");
+  INFO(bad_key);
+  CHECK(has(bad_key, "variety.psi.real: unknown key 'real'; did you mean 're'?"));
+}
+
+TEST_CASE("cy_metric: negative epochs and a batch larger than the training set name the key and the range",
+          "[io]") {
+  const std::string epochs = error_of("kind: cy_metric\ntraining:\n  epochs: -3\n");
+  INFO(epochs);
+  CHECK(has(epochs, "test.yaml:3:11: training.epochs: must be in [0, 1099511627776], got -3"));
+  const std::string batch = error_of("kind: cy_metric\npoints: {train: 100}\ntraining: {batch_size: 200}\n");
+  INFO(batch);
+  CHECK(has(batch, "training.batch_size: exceeds points.train = 100; allowed: 1 to 100"));
+  const std::string lbfgs = error_of("kind: cy_metric\npoints: {train: 100}\noptimizer: {name: lbfgs}\n"
+                                     "training: {batch_size: 50}\n");
+  INFO(lbfgs);
+  CHECK(has(lbfgs, "training.batch_size: L-BFGS needs one fixed loss"));
+}
+
+TEST_CASE("cy_metric: an unknown key gets a did-you-mean among the cy_metric keys only", "[io]") {
+  const std::string message = error_of("kind: cy_metric\ntraining:\n  epocs: 3\n");
+  INFO(message);
+  CHECK(has(message, "test.yaml:3:3: training.epocs: unknown key 'epocs'; did you mean 'epochs'? allowed: epochs, "
+                     "batch_size, eval_every, method, max_wall_seconds"));
+  const std::string top = error_of("kind: cy_metric\nvarity: {name: k3_quartic}\n");
+  INFO(top);
+  CHECK(has(top, "test.yaml:2:1: varity: unknown key 'varity'; did you mean 'variety'?"));
+  CHECK_FALSE(has(top, "manifold"));  // the allowed list is the cy_metric one
+}
+
+TEST_CASE("A key of another kind is named as such: real keys in cy_metric and donaldson, CY keys in the real kind",
+          "[io]") {
+  const std::string head = error_of("kind: cy_metric\nmodel:\n  head: conformal\n");
+  INFO(head);
+  CHECK(has(head, "test.yaml:3:9: model.head: 'head' is a key of kind real_metric_flow, not of kind cy_metric; "
+                  "allowed here: inputs, hidden"));
+  const std::string steps = error_of("kind: cy_metric\noptimizer: {steps: 10}\n");
+  INFO(steps);
+  CHECK(has(steps, "optimizer.steps: 'steps' is a key of kind real_metric_flow, not of kind cy_metric (a "
+                   "cy_metric run lasts training.epochs)"));
+  const std::string manifold = error_of("kind: cy_metric\nmanifold: {name: round_sphere}\n");
+  INFO(manifold);
+  CHECK(has(manifold, "manifold: 'manifold' is a key of kind real_metric_flow, not of kind cy_metric"));
+  const std::string training = error_of("kind: donaldson\ntraining: {epochs: 3}\n");
+  INFO(training);
+  CHECK(has(training, "training: 'training' is a key of kind cy_metric, not of kind donaldson"));
+  const std::string variety = error_of("variety: {name: fermat_quintic}\n");
+  INFO(variety);
+  CHECK(has(variety, "variety: 'variety' is a key of kind cy_metric and donaldson, not of kind real_metric_flow"));
+  const std::string validation = error_of("points: {validation: 10}\n");
+  INFO(validation);
+  CHECK(has(validation, "points.validation: 'validation' is a key of kind cy_metric and donaldson, not of kind "
+                        "real_metric_flow; allowed here: train, probe, resample_every"));
+}
+
+TEST_CASE("A misspelled kind is reported first, with the kinds allowed", "[io]") {
+  const std::string message = error_of("kind: cy_metrc\nvariety: {name: fermat_quintic}\n");
+  INFO(message);
+  CHECK(has(message, "test.yaml:1:7: kind: unknown value 'cy_metrc'"));
+  CHECK(has(message, "real_metric_flow, cy_metric, donaldson"));
+}
+
+TEST_CASE("cy_metric: the curvature measures and the CPU-only device are validated", "[io]") {
+  const std::string device = error_of("kind: cy_metric\ndevice: cuda\n");
+  INFO(device);
+  CHECK(has(device, "device: kind cy_metric runs on the CPU only so far"));
+  const std::string points = error_of("kind: cy_metric\npoints: {validation: 50}\nmeasures: {curvature: true, "
+                                      "curvature_points: 60}\n");
+  INFO(points);
+  CHECK(has(points, "test.yaml:3:47: measures.curvature_points: exceeds points.validation = 50"));
+  CHECK(load_config("kind: cy_metric\nmeasures: {curvature: true}\n", "t").config.measures.curvature);
+  CHECK(has(error_of("kind: cy_metric\nmeasures: {curvature: yes please}\n"), "measures.curvature: expected"));
+}
+
+TEST_CASE("donaldson: k is one degree or an ascending list in 1..8, and float32 is rejected", "[io]") {
+  CHECK(load_config("kind: donaldson\ndonaldson: {k: 4}\n", "t").config.donaldson.k == std::vector<int64_t>{4});
+  CHECK(load_config("kind: donaldson\ndonaldson: {k: [1, 3]}\n", "t").config.donaldson.k ==
+        std::vector<int64_t>{1, 3});
+  const std::string nine = error_of("kind: donaldson\ndonaldson:\n  k: [1, 9]\n");
+  INFO(nine);
+  CHECK(has(nine, "test.yaml:3:10: donaldson.k[1]: must be in [1, 8], got 9"));
+  CHECK(has(error_of("kind: donaldson\ndonaldson: {k: [2, 1]}\n"), "donaldson.k: degrees must be strictly ascending"));
+  CHECK(has(error_of("kind: donaldson\ndtype: float32\n"), "dtype: balanced metrics are computed in complex128"));
+}
+
+TEST_CASE("--quick shrinks the CY kinds to seconds: 10 steps per epoch, 2 epochs, k <= 2", "[io]") {
+  ExperimentConfig cy = load_config("kind: cy_metric\npoints: {train: 100000, validation: 10000}\n"
+                                    "training: {epochs: 60, batch_size: 1000}\n",
+                                    "t")
+                            .config;
+  apply_quick(cy);
+  CHECK(cy.cy_points.train == 500);
+  CHECK(cy.cy_points.validation == 200);
+  CHECK(cy.training.batch_size == 50);
+  CHECK(cy.training.epochs == 2);
+  ExperimentConfig d = load_config("kind: donaldson\ndonaldson: {k: [1, 2, 3, 4, 5, 6], iterations: 10}\n", "t").config;
+  apply_quick(d);
+  CHECK(d.donaldson.k == std::vector<int64_t>{1, 2});
+  CHECK(d.donaldson.iterations == 3);
+}

@@ -1,0 +1,91 @@
+"""Summary of one bench/peers/run: the ratio table (nmflow speed-up over each peer, against the issue's targets)
+and the agreement checks, printed as Markdown; the run's metadata goes to results/run.json."""
+import argparse
+import json
+import os
+
+
+def load(results, name):
+    path = os.path.join(results, name + ".json")
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def fmt(seconds):
+    return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("results")
+    for key in ["command", "start", "load-before", "load-after", "cpu", "commit", "quick"]:
+        parser.add_argument("--" + key, default="")
+    args = parser.parse_args()
+    run = {k: getattr(args, k.replace("-", "_")) for k in
+           ["command", "start", "load_before", "load_after", "cpu", "commit", "quick"]}
+    rows = []  # (case, nmflow, peer, ratio, target)
+    agree = []
+    curvature = load(args.results, "curvature")
+    if curvature:
+        for r in curvature["rows"]:
+            rows.append((f"curvature n={r['n']} ({r['points']} pts)", fmt(r["nmflow"]["seconds_median"]),
+                         f"JAX jacfwd(jacfwd) {fmt(r['peer_seconds_median'])}", r["ratio"], 5.0))
+            rows.append((f"curvature n={r['n']}, nmflow in {int(r['nmflow']['chunk'])}-point chunks",
+                         fmt(r["nmflow"]["chunked_seconds_median"]), f"(same) {fmt(r['peer_seconds_median'])}",
+                         r["ratio_chunked"], 5.0))
+            a = r["agreement"]
+            agree.append(f"curvature n={r['n']}: Ricci max rel err {a['ricci_max_rel_error']:.1e}, "
+                         f"scalar {a['scalar_max_rel_error']:.1e}")
+    cy = load(args.results, "cy")
+    if cy:
+        n = cy["nmflow"]
+        rows.append((f"CY epoch ({cy['train']} pts, batch {cy['batch']}, {cy['epochs']} epochs)",
+                     f"{fmt(n['seconds_per_epoch'])}/epoch, σ {n['sigma_final']:.4f}",
+                     f"MLGeometry-jax {fmt(cy['peer_seconds_per_epoch'])}/epoch, σ {cy['peer_sigma_final']:.4f}",
+                     cy["ratio"], 3.0))
+        a = cy["agreement"]
+        agree.append(f"CY: η of nmflow's trained weights by MLGeometry max rel err "
+                     f"{a['eta_of_nmflow_trained_weights_max_rel_error']:.1e}; σ {a['sigma_of_nmflow_trained_weights_peer']:.6f}"
+                     f" (peer) vs {a['sigma_of_nmflow_trained_weights_nmflow']:.6f} (nmflow); weights: mass/w constant to "
+                     f"{a['mass_over_weights_rel_spread']:.1e}; |Ω|² rel err {a['omega_sq_max_rel_error']:.1e}; σ_FS "
+                     f"{a['sigma_initial_peer_vs_nmflow'][0]:.6f} vs {a['sigma_initial_peer_vs_nmflow'][1]:.6f}")
+    sampling = load(args.results, "sampling")
+    if sampling:
+        n = sampling["nmflow"]
+        rows.append((f"sampling, with weights ({sampling['points']} pts)", f"{n['points_per_second'] / 1e3:.0f} k pts/s",
+                     f"MLGeometry-jax {sampling['peer_points_per_second'] / 1e3:.1f} k pts/s", sampling["ratio"], 20.0))
+        rows.append(("sampling, raw points", f"{n['raw_points_per_second'] / 1e3:.0f} k pts/s",
+                     f"MLGeometry-jax {sampling['peer_raw_points_per_second'] / 1e3:.1f} k pts/s",
+                     sampling["ratio_raw"], 20.0))
+        a = sampling["agreement"]
+        agree.append(f"sampling: σ_FS {a['sigma_fs_nmflow']:.4f} (nmflow points) vs {a['sigma_fs_peer']:.4f} (peer points)")
+    ntk = load(args.results, "ntk")
+    if ntk:
+        n = ntk["nmflow"]
+        best = ntk["implementations"][ntk["peer_best"]]
+        others = ", ".join(f"{k.lower()} {fmt(v['seconds_median'])}" for k, v in ntk["implementations"].items())
+        rows.append((f"empirical NTK ({ntk['points']} pts, p = {ntk['outputs']})",
+                     f"{n['best_method']} {fmt(n['seconds_best'])}",
+                     f"neural-tangents {ntk['peer_best'].lower()} {fmt(best['seconds_median'])} ({others})",
+                     ntk["ratio"], 2.0))
+        agree.append("NTK: " + ", ".join(f"{k.replace('max_rel_error_', '').lower()} max rel err {v:.1e}"
+                                         for k, v in ntk["agreement"].items()))
+    print(f"Peers run {run['start']} ({'quick' if run['quick'] == '1' else 'full'}), commit {run['commit']}, "
+          f"{run['cpu']}; load before {run['load_before']}, after {run['load_after']}")
+    print()
+    print("| case | nmflow | peer | nmflow speed-up | target | met |")
+    print("|---|---|---|---|---|---|")
+    for case, ours, peer, ratio, target in rows:
+        print(f"| {case} | {ours} | {peer} | {ratio:.2f}× | ≥ {target:g}× | {'yes' if ratio >= target else 'no'} |")
+    print()
+    for line in agree:
+        print("- " + line)
+    with open(os.path.join(args.results, "run.json"), "w") as f:
+        json.dump(run, f, indent=2)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

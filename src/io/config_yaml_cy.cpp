@@ -1,0 +1,281 @@
+// Schema of the Calabi–Yau kinds of `nmflow run` (docs/config.md, "Calabi–Yau kinds"): `cy_metric` (the Kähler
+// φ-model trained on the Monge–Ampère loss) and `donaldson` (balanced metrics), plus the table of which keys each
+// kind takes, so that a key of one kind inside another is named as such.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <map>
+
+#include "common/error.h"
+#include "io/config_yaml_kinds.h"
+
+namespace nmflow {
+
+namespace {
+
+const std::string kReal = "real_metric_flow";
+const std::string kCY = "cy_metric";
+const std::string kDonaldson = "donaldson";
+
+using SectionKeys = std::map<std::string, std::vector<std::string>>;
+
+const std::map<std::string, SectionKeys>& key_table() {
+  static const std::map<std::string, SectionKeys> table = {
+      {kReal,
+       {{"", {"kind", "seed", "device", "dtype", "threads", "manifold", "points", "model", "loss", "optimizer",
+              "recording"}},
+        {"manifold", {"name", "params"}},
+        {"points", {"train", "probe", "resample_every"}},
+        {"model", {"head", "background", "hidden", "activation", "parameterisation", "sigma_w", "sigma_b",
+                   "init_scale"}},
+        {"loss", {"name", "params", "curvature_backend"}},
+        {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip", "steps"}},
+        {"recording", {"every", "output", "checkpoint_every"}}}},
+      {kCY,
+       {{"", {"kind", "seed", "device", "dtype", "threads", "variety", "points", "model", "loss", "optimizer",
+              "training", "measures", "recording"}},
+        {"variety", {"name", "psi"}},
+        {"points", {"train", "validation"}},
+        {"model", {"inputs", "hidden", "activation", "parameterisation", "sigma_w", "sigma_b"}},
+        {"loss", {"monge_ampere"}},
+        {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip"}},
+        {"training", {"epochs", "batch_size", "eval_every", "method", "max_wall_seconds"}},
+        {"measures", {"curvature", "curvature_points"}},
+        {"recording", {"output"}}}},
+      {kDonaldson,
+       {{"", {"kind", "seed", "device", "dtype", "threads", "variety", "points", "donaldson", "recording"}},
+        {"variety", {"name", "psi"}},
+        {"points", {"train", "validation"}},
+        {"donaldson", {"k", "iterations"}},
+        {"recording", {"output"}}}}};
+  return table;
+}
+
+bool contains(const std::vector<std::string>& names, const std::string& name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Why a key of another kind has no meaning here, where a short reason helps.
+std::string foreign_key_hint(const std::string& kind, const std::string& section, const std::string& key) {
+  if (kind == kCY && section == "optimizer" && key == "steps") return " (a cy_metric run lasts training.epochs)";
+  if (kind == kCY && section == "recording" && key == "every") return " (σ is recorded every training.eval_every epochs)";
+  if (kind == kCY && section == "recording" && key == "checkpoint_every") {
+    return " (cy_metric runs write no checkpoint: train_phi_model keeps its optimiser state to itself)";
+  }
+  if (section == "" && key == "manifold") return " (Calabi–Yau kinds take a variety instead)";
+  if (section == "" && key == "variety") return " (real_metric_flow takes a manifold instead)";
+  return "";
+}
+
+void reject_foreign_keys(const std::shared_ptr<const ConfigContext>& context, const YAML::Node& node,
+                         const std::string& path, const std::string& section, const std::string& kind) {
+  if (!node.IsDefined() || !node.IsMap()) return;
+  const std::vector<std::string>& allowed = kind_keys(kind, section);
+  for (const auto& entry : node) {
+    if (!entry.first.IsScalar()) return;  // the section reader reports it
+    const std::string key = entry.first.Scalar();
+    if (contains(allowed, key)) continue;
+    std::vector<std::string> owners;
+    for (const std::string& other : experiment_kinds()) {
+      if (other != kind && contains(kind_keys(other, section), key)) owners.push_back(other);
+    }
+    if (owners.empty()) return;  // not a key of any kind: the section reader gives its did-you-mean
+    std::vector<std::string> every_key;
+    for (const auto& e : node) every_key.push_back(e.first.Scalar());
+    std::string owner_names;
+    for (const std::string& owner : owners) owner_names += (owner_names.empty() ? "" : " and ") + owner;
+    ConfigReader(context, node, path, every_key)
+        .fail(key, "'" + key + "' is a key of kind " + owner_names + ", not of kind " + kind +
+                       foreign_key_hint(kind, section, key) + "; allowed here: " + join_names(allowed));
+  }
+}
+
+// --- the variety ---
+
+struct VarietyEntry {
+  int64_t n_coords;  // N + 1
+  bool takes_psi;
+};
+
+// The names of make_hypersurface (geometry/kahler/hypersurface.h), with what validation needs to know of each.
+const std::map<std::string, VarietyEntry>& variety_table() {
+  static const std::map<std::string, VarietyEntry> table = {
+      {"fermat_quintic", {5, false}}, {"dwork_quintic", {5, true}}, {"k3_quartic", {4, false}},
+      {"fermat_quartic", {4, false}}, {"dwork_quartic", {4, true}}, {"fermat_cubic", {3, false}},
+      {"dwork_cubic", {3, true}}};
+  return table;
+}
+
+void read_variety(ConfigReader r, VarietyConfig& v) {
+  std::vector<std::string> names;
+  for (const auto& [name, entry] : variety_table()) names.push_back(name);
+  v.name = r.choice("name", v.name, names);
+  const VarietyEntry entry = variety_table().at(v.name);
+  v.has_psi = r.has("psi");
+  if (v.has_psi && !entry.takes_psi) {
+    r.fail("psi", "variety '" + v.name + "' takes no psi (it is the ψ = 0 member); for ψ ≠ 0 use name dwork_" +
+                      (entry.n_coords == 5 ? "quintic" : entry.n_coords == 4 ? "quartic" : "cubic"));
+  }
+  if (!v.has_psi && entry.takes_psi) {
+    r.fail("name", "variety '" + v.name + "' needs the complex modulus psi: {re: <number>, im: <number>}");
+  }
+  if (!v.has_psi) return;
+  ConfigReader psi = r.child("psi", {"re", "im"});
+  v.psi_re = psi.real("re", 0.0, Interval{});
+  v.psi_im = psi.real("im", 0.0, Interval{});
+  // Σ z_I^n − n ψ Π z_I (n = N + 1) is singular exactly when ψ^n = 1 (the conifold points): there the line
+  // sampler's roots degenerate and |Ω|² diverges.
+  const std::complex<double> power = std::pow(std::complex<double>(v.psi_re, v.psi_im), entry.n_coords);
+  if (std::abs(power - 1.0) < 1e-6) {
+    r.fail("psi", "ψ^" + std::to_string(entry.n_coords) + " = 1: this member of the Dwork family is singular "
+                      "(a conifold point); allowed: any ψ with ψ^" + std::to_string(entry.n_coords) + " ≠ 1");
+  }
+}
+
+void read_cy_points(ConfigReader r, CYPointsConfig& p) {
+  p.train = r.integer("train", p.train, 1, kMaxConfigCount);
+  p.validation = r.integer("validation", p.validation, 1, kMaxConfigCount);
+}
+
+void read_phi_model(ConfigReader r, PhiModelConfig& m) {
+  m.inputs = r.choice("inputs", m.inputs, {"invariant", "patch_affine"});
+  m.hidden = r.integer_list("hidden", m.hidden, 1, 65536);
+  m.activation = r.choice("activation", m.activation, {"tanh", "gelu", "softplus", "erf", "sin", "cos", "relu"});
+  if (m.activation == "relu") {
+    r.fail("activation", "relu has a zero second derivative, so ∂∂̄φ is zero almost everywhere; allowed: tanh, "
+                         "gelu, softplus, erf, sin, cos");
+  }
+  m.parameterisation = r.choice("parameterisation", m.parameterisation, {"ntk", "standard"});
+  m.sigma_w = r.real("sigma_w", m.sigma_w, positive());
+  m.sigma_b = r.real("sigma_b", m.sigma_b, non_negative());
+}
+
+void read_training(ConfigReader r, CYTrainingConfig& t, const CYPointsConfig& points) {
+  t.epochs = r.integer("epochs", t.epochs, 0, kMaxConfigCount);
+  t.batch_size = r.integer("batch_size", t.batch_size, 1, kMaxConfigCount);
+  if (t.batch_size > points.train) {
+    r.fail("batch_size", "exceeds points.train = " + std::to_string(points.train) + "; allowed: 1 to " +
+                             std::to_string(points.train));
+  }
+  t.eval_every = r.integer("eval_every", t.eval_every, 1, kMaxConfigCount);
+  t.method = r.choice("method", t.method, {"wirtinger_jet", "input_hessian", "autograd"});
+  t.max_wall_seconds = r.real("max_wall_seconds", t.max_wall_seconds, non_negative());
+}
+
+void read_measures(ConfigReader r, CYMeasuresConfig& m, const CYPointsConfig& points) {
+  m.curvature = r.boolean("curvature", m.curvature);
+  m.curvature_points = r.integer("curvature_points", m.curvature_points, 1, kMaxConfigCount);
+  if (m.curvature && m.curvature_points > points.validation) {
+    r.fail("curvature_points", "exceeds points.validation = " + std::to_string(points.validation) +
+                                   " (the measures use the first validation points); allowed: 1 to " +
+                                   std::to_string(points.validation));
+  }
+}
+
+void read_donaldson_section(ConfigReader r, const YAML::Node& node, DonaldsonConfig& d) {
+  const YAML::Node k = node.IsMap() ? static_cast<const YAML::Node&>(node)["k"] : YAML::Node();
+  if (k.IsDefined() && k.IsScalar()) {
+    d.k = {r.integer("k", 1, 1, 8)};
+  } else {
+    d.k = r.integer_list("k", d.k, 1, 8);
+  }
+  if (d.k.empty()) r.fail("k", "needs at least one degree; allowed: integers 1 to 8, e.g. [1, 2, 3]");
+  for (std::size_t i = 1; i < d.k.size(); ++i) {
+    if (d.k[i] <= d.k[i - 1]) r.fail("k", "degrees must be strictly ascending, e.g. [1, 2, 3]");
+  }
+  d.iterations = r.integer("iterations", d.iterations, 1, 10000);
+}
+
+void read_cy_recording(ConfigReader r, RecordingConfig& c) {
+  c.output = r.string("output", c.output);
+  if (c.output.empty()) r.fail("output", "must be a file path");
+}
+
+// The top-level rules of the CY kinds (their seed, dtype and threads keys are read by the caller).
+void check_cy_top_level(const ConfigReader& root, const ExperimentConfig& c) {
+  if (c.device != "cpu") {
+    root.fail("device", "kind " + c.kind + " runs on the CPU only so far (the φ-model and the balanced-metric code "
+                        "have no device move); allowed: cpu");
+  }
+  if (c.kind == kDonaldson && c.dtype != "float64") {
+    root.fail("dtype", "balanced metrics are computed in complex128; allowed with kind donaldson: float64");
+  }
+}
+
+YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
+  const YAML::Node& p = parent;  // the const operator[] never inserts the key
+  return p.IsMap() ? p[section] : YAML::Node();
+}
+
+}  // namespace
+
+const std::vector<std::string>& experiment_kinds() {
+  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson};
+  return kinds;
+}
+
+const std::vector<std::string>& kind_keys(const std::string& kind, const std::string& section) {
+  static const std::vector<std::string> none;
+  const auto sections = key_table().find(kind);
+  if (sections == key_table().end()) return none;
+  const auto keys = sections->second.find(section);
+  return keys == sections->second.end() ? none : keys->second;
+}
+
+ConfigReader kind_section(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& parent,
+                          const YAML::Node& parent_node, const std::string& section, const std::string& kind) {
+  reject_foreign_keys(context, section_node(parent_node, section), parent.path_of(section), section, kind);
+  return parent.child(section, kind_keys(kind, section));
+}
+
+void reject_foreign_top_level_keys(const std::shared_ptr<const ConfigContext>& context, const YAML::Node& root,
+                                   const std::string& kind) {
+  reject_foreign_keys(context, root, "", "", kind);
+}
+
+std::string read_kind(const std::shared_ptr<const ConfigContext>& context, const YAML::Node& root) {
+  if (!root.IsMap() || !section_node(root, "kind").IsDefined()) return kReal;
+  // Every key is accepted here: which keys are allowed depends on the kind, checked afterwards.
+  std::vector<std::string> every_key;
+  for (const auto& entry : root) {
+    if (entry.first.IsScalar()) every_key.push_back(entry.first.Scalar());
+  }
+  return ConfigReader(context, root, "", every_key).choice("kind", kReal, experiment_kinds());
+}
+
+void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                    const YAML::Node& root_node, ExperimentConfig& c) {
+  check_cy_top_level(root, c);
+  c.optimizer.lr = 1e-3;  // the CY default (docs/config.md), where it differs from the real kind's
+  read_variety(kind_section(context, root, root_node, "variety", kCY), c.variety);
+  read_cy_points(kind_section(context, root, root_node, "points", kCY), c.cy_points);
+  read_phi_model(kind_section(context, root, root_node, "model", kCY), c.phi_model);
+  c.cy_loss.monge_ampere =
+      kind_section(context, root, root_node, "loss", kCY).choice("monge_ampere", c.cy_loss.monge_ampere,
+                                                                 {"weighted", "uniform"});
+  ConfigReader optimizer = kind_section(context, root, root_node, "optimizer", kCY);
+  read_optimizer_keys(optimizer, c.optimizer);
+  ConfigReader training = kind_section(context, root, root_node, "training", kCY);
+  read_training(training, c.training, c.cy_points);
+  if (c.optimizer.name == "lbfgs" && c.training.batch_size != c.cy_points.train) {
+    training.fail("batch_size", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
+                                "function), so every step must see all training points; allowed with lbfgs: " +
+                                    std::to_string(c.cy_points.train) + " (= points.train)");
+  }
+  read_measures(kind_section(context, root, root_node, "measures", kCY), c.measures, c.cy_points);
+  read_cy_recording(kind_section(context, root, root_node, "recording", kCY), c.recording);
+}
+
+void read_donaldson(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                    const YAML::Node& root_node, ExperimentConfig& c) {
+  check_cy_top_level(root, c);
+  read_variety(kind_section(context, root, root_node, "variety", kDonaldson), c.variety);
+  read_cy_points(kind_section(context, root, root_node, "points", kDonaldson), c.cy_points);
+  read_donaldson_section(kind_section(context, root, root_node, "donaldson", kDonaldson),
+                         section_node(root_node, "donaldson"), c.donaldson);
+  read_cy_recording(kind_section(context, root, root_node, "recording", kDonaldson), c.recording);
+}
+
+}  // namespace nmflow
