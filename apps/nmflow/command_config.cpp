@@ -20,6 +20,29 @@ struct ConfigOptions {
 
 }  // namespace
 
+namespace {
+
+// One line naming what the configuration will run, per kind (the keys each kind reads differ).
+std::string describe_experiment(const ExperimentConfig& c) {
+  if (c.kind == "cy_metric") {
+    return fmt::format("cy_metric on {}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name,
+                       c.optimizer.name, c.training.epochs, c.training.batch_size, c.cy_points.train,
+                       c.cy_points.validation);
+  }
+  if (c.kind == "donaldson") {
+    std::vector<std::string> degrees;
+    for (const int64_t k : c.donaldson.k) {
+      degrees.push_back(std::to_string(k));
+    }
+    return fmt::format("donaldson on {}, k = [{}], {} iterations, {} points", c.variety.name,
+                       join(degrees, ", "), c.donaldson.iterations, c.cy_points.train);
+  }
+  return fmt::format("{} on {}, loss {}, optimizer {} x {} steps", c.kind, c.manifold.name, c.loss.name,
+                     c.optimizer.name, c.optimizer.steps);
+}
+
+}  // namespace
+
 void add_config_command(CLI::App& app) {
   auto options = std::make_shared<ConfigOptions>();
   CLI::App* command = app.add_subcommand("config", "Print the default experiment or validate a configuration");
@@ -40,8 +63,7 @@ void add_config_command(CLI::App& app) {
     }
     const LoadedConfig loaded = load_config_file(options->check, options->sets);
     const ExperimentConfig& c = loaded.config;
-    fmt::print("{}: valid ({} on {}, loss {}, optimizer {} x {} steps)\n", options->check, c.kind, c.manifold.name,
-               c.loss.name, c.optimizer.name, c.optimizer.steps);
+    fmt::print("{}: valid ({})\n", options->check, describe_experiment(c));
   });
 }
 

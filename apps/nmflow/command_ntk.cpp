@@ -241,8 +241,12 @@ void add_ntk_command(CLI::App& app, const Invocation& invocation) {
       ->check(CLI::ExistingFile);
   command->add_option("--set", options->sets, "Override a key: key.path=value (YAML value; repeatable)")
       ->allow_extra_args(false);
+  std::vector<std::string> method_names;
+  for (const NtkMethod method : all_ntk_methods()) {
+    method_names.push_back(ntk_method_name(method));
+  }
   command->add_option("--method", options->method,
-                      "NTK method: jacobian, ntk_vector_products, structured (ntk/empirical_ntk.h) or all")
+                      "NTK method: " + join(method_names, ", ") + " (ntk/empirical_ntk.h) or all")
       ->capture_default_str();
   command->add_option("--points", options->points, "Probe points (default: the configuration's points.probe)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
