@@ -1,5 +1,7 @@
 #include "models/neural_metric.h"
 
+#include <vector>
+
 #include <ATen/ATen.h>
 
 #include "common/error.h"
@@ -31,7 +33,21 @@ at::Tensor NeuralMetric::metric(const at::Tensor& x) const {
 }
 
 MetricJet NeuralMetric::jet(const at::Tensor& x) const {
-  return metric_jet_from_outputs(head_, mlp_jet2(trunk_, x));
+  // Point blocks: the jet's temporaries are (1 + n + n(n+1)/2) × B × width; at B in the thousands each is tens of MB,
+  // and glibc hands such blocks back to the kernel on free, so every op pays fresh page faults (measured: 65 % of
+  // the time at B = 4096, n = 6; docs/BENCHMARKS.md). Blocks of kJetBlock points keep them cache- and heap-resident.
+  constexpr int64_t kJetBlock = 256;
+  if (x.size(0) <= kJetBlock) {
+    return metric_jet_from_outputs(head_, mlp_jet2(trunk_, x));
+  }
+  std::vector<at::Tensor> g, dg, d2g;
+  for (const at::Tensor& block : x.split(kJetBlock, 0)) {
+    MetricJet part = metric_jet_from_outputs(head_, mlp_jet2(trunk_, block));
+    g.push_back(std::move(part.g));
+    dg.push_back(std::move(part.dg));
+    d2g.push_back(std::move(part.d2g));
+  }
+  return MetricJet{at::cat(g, 0), at::cat(dg, 0), at::cat(d2g, 0)};
 }
 
 }  // namespace nmflow

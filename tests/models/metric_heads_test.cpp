@@ -104,6 +104,23 @@ TEST_CASE("Parameter gradients of a loss on the metric jet equal those through n
   }
 }
 
+TEST_CASE("Jets of batches larger than one point block equal nested autograd, values and parameter gradients",
+          "[models]") {
+  // NeuralMetric::jet works in blocks of 256 points; 600 points span three blocks, the last one partial.
+  at::manual_seed(23);
+  const NeuralMetric metric = make_metric(MetricHeadKind::Symmetric, 3, 51);
+  const at::Tensor x = at::randn({600, 3}, at::kDouble);
+  const MetricJet jet = metric.jet(x);
+  check_jets_close(jet, autograd_metric_jet(metric, x, false), 1e-10);
+  const auto loss_of = [](const MetricJet& j) { return j.d2g.pow(2).sum() + j.dg.pow(2).sum() + j.g.pow(2).sum(); };
+  const auto g_jet = torch::autograd::grad({loss_of(jet)}, metric.parameters());
+  const auto g_ref = torch::autograd::grad({loss_of(autograd_metric_jet(metric, x, true))}, metric.parameters());
+  for (size_t i = 0; i < g_jet.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK_CLOSE(g_jet[i], g_ref[i], 1e-10);
+  }
+}
+
 TEST_CASE("Symmetric head has kernel (δ_ik δ_jl + δ_il δ_jk)/2 and frame_exp at S = 0 has (G_ik G_jl + G_il G_jk)/2",
           "[models]") {
   at::manual_seed(23);
