@@ -1,7 +1,5 @@
 #include "flows/cy_free_training.h"
 
-#include <chrono>
-#include <ctime>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -17,51 +15,7 @@ namespace {
 
 constexpr int64_t kEvalChunk = 4096;
 
-double cpu_seconds_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
-
 }  // namespace
-
-void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
-                   const CYTrainingOptions& options,
-                   const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
-                   const std::function<void(const CYEpochRecord& record)>& on_evaluation) {
-  check_cy_training_options(options);
-  NMFLOW_CHECK(n_train >= options.batch_size, "run_cy_epochs: batch_size ", options.batch_size, " exceeds the ",
-               n_train, " training points");
-  const int64_t steps_per_epoch = n_train / options.batch_size;
-  at::Tensor permutation;
-  at::Tensor batch_index;
-  const auto before_step = [&](int64_t step, at::Generator& generator) {
-    const int64_t k = step % steps_per_epoch;
-    if (k == 0) permutation = at::randperm(n_train, generator, at::TensorOptions().dtype(at::kLong));
-    batch_index = permutation.narrow(0, k * options.batch_size, options.batch_size).to(device);
-  };
-  Trainer trainer(parameters, [&]() { return batch_loss(batch_index); }, options.trainer, before_step);
-
-  CYEpochRecord initial;
-  initial.train_loss = std::numeric_limits<double>::quiet_NaN();
-  on_evaluation(initial);
-  double wall = 0.0, cpu = 0.0;
-  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
-    const auto wall_start = std::chrono::steady_clock::now();
-    const double cpu_start = cpu_seconds_now();
-    double loss_sum = 0.0;
-    for (int64_t k = 0; k < steps_per_epoch; ++k) loss_sum += trainer.step().loss;
-    wall += std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-    cpu += cpu_seconds_now() - cpu_start;
-    const bool out_of_time = options.max_wall_seconds > 0.0 && wall >= options.max_wall_seconds;
-    if (epoch % options.eval_every == 0 || epoch == options.epochs || out_of_time) {
-      CYEpochRecord record;
-      record.epoch = epoch;
-      record.steps = trainer.steps_done();
-      record.wall_seconds = wall;
-      record.cpu_seconds = cpu;
-      record.train_loss = loss_sum / static_cast<double>(steps_per_epoch);
-      on_evaluation(record);
-    }
-    if (out_of_time) break;
-  }
-}
 
 FreeCYEpochRecord evaluate_free_metric(const FreeCYMetric& model, const FreeMetricData& data) {
   const c10::AutoGradMode no_grad(false);

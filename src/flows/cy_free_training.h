@@ -16,17 +16,6 @@
 
 namespace nmflow {
 
-// The minibatch epoch loop shared by CY trainings: `options.trainer` through Trainer, ⌊n_train/batch⌋ steps per
-// epoch over a fresh permutation drawn from the trainer's seeded generator, `batch_loss` given the batch's row
-// indices [batch] int64 (on `device`). `on_evaluation` is called before training (epoch 0) and after every
-// eval_every-th epoch, the last one, and the first one that ends past max_wall_seconds, with epoch, steps,
-// wall/CPU seconds of training (evaluation excluded) and the epoch's mean loss filled in (σ, κ left to the caller).
-// options.method is not read.
-void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
-                   const CYTrainingOptions& options,
-                   const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
-                   const std::function<void(const CYEpochRecord& record)>& on_evaluation);
-
 struct FreeCYTrainingOptions {
   CYTrainingOptions cy;           // optimiser, epochs, batch, weighting, eval_every, max_wall_seconds
   double alpha_kahler = 1.0;      // α_K

@@ -57,43 +57,26 @@ CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& 
   return record;
 }
 
-std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointSet& train,
-                                           const CYPointSet& validation, const CYTrainingOptions& options,
-                                           const std::function<void(const CYEpochRecord&)>& callback) {
+void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
+                   const CYTrainingOptions& options,
+                   const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
+                   const std::function<void(const CYEpochRecord& record)>& on_evaluation) {
   check_cy_training_options(options);
-  const int64_t n_train = train.size();
-  NMFLOW_CHECK(n_train >= options.batch_size, "train_phi_model: batch_size ", options.batch_size,
-               " exceeds the ", n_train, " training points");
-  const at::ScalarType dtype = model.config().dtype;
-  const at::Tensor train_jet = phi_input_jet(model.config().inputs, train, dtype);
-  const at::Tensor validation_jet = phi_input_jet(model.config().inputs, validation, dtype);
-  const double kappa = fubini_study_kappa(train);
+  NMFLOW_CHECK(n_train >= options.batch_size, "run_cy_epochs: batch_size ", options.batch_size, " exceeds the ",
+               n_train, " training points");
   const int64_t steps_per_epoch = n_train / options.batch_size;
-
   at::Tensor permutation;
   at::Tensor batch_index;
   const auto before_step = [&](int64_t step, at::Generator& generator) {
     const int64_t k = step % steps_per_epoch;
     if (k == 0) permutation = at::randperm(n_train, generator, at::TensorOptions().dtype(at::kLong));
-    batch_index = permutation.narrow(0, k * options.batch_size, options.batch_size).to(train.z.device());
+    batch_index = permutation.narrow(0, k * options.batch_size, options.batch_size).to(device);
   };
-  const auto loss = [&]() {
-    const CYPointSet batch = select_points(train, batch_index);
-    const at::Tensor jet = options.method == PhiJetMethod::Autograd ? at::Tensor()
-                                                                     : train_jet.index_select(0, batch_index);
-    const at::Tensor det_g = phi_model_det(model, batch, jet, options.method);
-    return monge_ampere_loss(det_g, batch.omega_sq, batch.weights, kappa, options.weighting);
-  };
-  Trainer trainer(model.parameters(), loss, options.trainer, before_step);
+  Trainer trainer(parameters, [&]() { return batch_loss(batch_index); }, options.trainer, before_step);
 
-  std::vector<CYEpochRecord> records;
-  const auto record_epoch = [&](CYEpochRecord record) {
-    records.push_back(record);
-    if (callback) callback(record);
-  };
-  CYEpochRecord initial = evaluate_phi_model(model, validation, validation_jet);
+  CYEpochRecord initial;
   initial.train_loss = std::numeric_limits<double>::quiet_NaN();
-  record_epoch(initial);
+  on_evaluation(initial);
   double wall = 0.0, cpu = 0.0;
   for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto wall_start = std::chrono::steady_clock::now();
@@ -104,16 +87,45 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
     cpu += cpu_seconds_now() - cpu_start;
     const bool out_of_time = options.max_wall_seconds > 0.0 && wall >= options.max_wall_seconds;
     if (epoch % options.eval_every == 0 || epoch == options.epochs || out_of_time) {
-      CYEpochRecord record = evaluate_phi_model(model, validation, validation_jet);
+      CYEpochRecord record;
       record.epoch = epoch;
       record.steps = trainer.steps_done();
       record.wall_seconds = wall;
       record.cpu_seconds = cpu;
       record.train_loss = loss_sum / static_cast<double>(steps_per_epoch);
-      record_epoch(record);
+      on_evaluation(record);
     }
     if (out_of_time) break;
   }
+}
+
+std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointSet& train,
+                                           const CYPointSet& validation, const CYTrainingOptions& options,
+                                           const std::function<void(const CYEpochRecord&)>& callback) {
+  check_cy_training_options(options);
+  const at::ScalarType dtype = model.config().dtype;
+  const at::Tensor train_jet = phi_input_jet(model.config().inputs, train, dtype);
+  const at::Tensor validation_jet = phi_input_jet(model.config().inputs, validation, dtype);
+  const double kappa = fubini_study_kappa(train);
+  const auto batch_loss = [&](const at::Tensor& batch_index) {
+    const CYPointSet batch = select_points(train, batch_index);
+    const at::Tensor jet = options.method == PhiJetMethod::Autograd ? at::Tensor()
+                                                                     : train_jet.index_select(0, batch_index);
+    const at::Tensor det_g = phi_model_det(model, batch, jet, options.method);
+    return monge_ampere_loss(det_g, batch.omega_sq, batch.weights, kappa, options.weighting);
+  };
+  std::vector<CYEpochRecord> records;
+  const auto on_evaluation = [&](const CYEpochRecord& progress) {
+    CYEpochRecord record = evaluate_phi_model(model, validation, validation_jet);
+    record.epoch = progress.epoch;
+    record.steps = progress.steps;
+    record.wall_seconds = progress.wall_seconds;
+    record.cpu_seconds = progress.cpu_seconds;
+    record.train_loss = progress.train_loss;
+    records.push_back(record);
+    if (callback) callback(record);
+  };
+  run_cy_epochs(model.parameters(), train.size(), train.z.device(), options, batch_loss, on_evaluation);
   return records;
 }
 

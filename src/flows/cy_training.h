@@ -41,6 +41,17 @@ struct CYEpochRecord {
 // dtype.
 CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet);
 
+// The minibatch epoch loop shared by CY trainings: `options.trainer` through Trainer, ⌊n_train/batch⌋ steps per
+// epoch over a fresh permutation drawn from the trainer's seeded generator, `batch_loss` given the batch's row
+// indices [batch] int64 (on `device`). `on_evaluation` is called before training (epoch 0) and after every
+// eval_every-th epoch, the last one, and the first one that ends past max_wall_seconds, with epoch, steps,
+// wall/CPU seconds of training (evaluation excluded) and the epoch's mean loss filled in (σ, κ left to the caller).
+// options.method is not read.
+void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
+                   const CYTrainingOptions& options,
+                   const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
+                   const std::function<void(const CYEpochRecord& record)>& on_evaluation);
+
 // Trains `model` in place. κ of the loss is fubini_study_kappa(train). Returns the record after epoch 0 (before
 // training) and after every eval_every-th epoch (and the last); `callback` sees each as it is made.
 std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointSet& train,
