@@ -4,7 +4,8 @@
     python tools/plot_run.py FILE.h5 [--out DIR]        (or: nmflow plot FILE.h5 [-o DIR])
 
   real_metric_flow   (nmflow run)  <stem>_loss.png: loss and its terms vs flow time t;
-                                   <stem>_scalar.png: scalar curvature at the probes vs t (band and spread)
+                                   <stem>_scalar.png: scalar curvature at the probes vs t (band and spread);
+                                   <stem>_ntk.png: NTK drift and top eigenvalues vs t when the file has /ntk
   check_local_ricci  (nmflow check local-ricci -o)  <stem>_ladder.png: NN flow vs Ricci flow, max relative
                                    deviation vs width per case, with the tolerance and fitted exponents;
                                    <stem>_ladder_ntk.png: NTK drift and non-local mass vs width;
@@ -89,7 +90,28 @@ def plot_real_metric_flow(f, path, out):
     ax2.set_xlabel("flow time t")
     ax2.set_ylabel("max R − min R over probes")
     fig.suptitle(title)
-    return [loss_png, save(fig, out, path.stem, "scalar")]
+    pngs = [loss_png, save(fig, out, path.stem, "scalar")]
+    if "ntk/step" in f:
+        pngs.append(plot_run_ntk(f, path, out, title))
+    return pngs
+
+
+def plot_run_ntk(f, path, out, title):
+    m = records(f, "ntk", "step")  # rows are complete up to ntk/step's length
+    t = f["ntk/flow_time"][:m]
+    drift = f["ntk/relative_drift"][:m]
+    eig = f["ntk/top_eigenvalues"][:m]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(t, drift, "o-", lw=2)
+    ax1.set_xlabel("flow time t")
+    ax1.set_ylabel("NTK drift ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F")
+    for i in range(eig.shape[1]):
+        ax2.semilogy(t, eig[:, i], "o-", lw=1, label=f"λ_{i + 1}")
+    ax2.set_xlabel("flow time t")
+    ax2.set_ylabel("top eigenvalues of Θ_t (log scale)")
+    ax2.legend(fontsize=8)
+    fig.suptitle(title)
+    return save(fig, out, path.stem, "ntk")
 
 
 # --- check_local_ricci ------------------------------------------------------------------------------------------

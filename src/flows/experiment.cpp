@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "flows/experiment_model.h"
 #include "flows/losses.h"
+#include "flows/ntk_recording.h"
 #include "flows/perelman.h"
 #include "geometry/manifolds/left_invariant_su2.h"
 #include "geometry/manifolds/reference_metric.h"
@@ -110,6 +111,7 @@ class RealMetricFlow {
   }
 
   std::vector<at::Tensor> parameters() const { return model_.parameters(); }
+  const NeuralMetric& network() const { return model_; }
   const Sampler& sampler() const { return *sampler_; }
   const PointSet& train_points() const { return train_cpu_; }
   const at::Tensor& probe_x() const { return probe_x_; }
@@ -207,6 +209,9 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     if (every > 0 && step > 0 && step % every == 0) flow.set_train_points(flow.sampler().draw(config.points.train, generator));
   };
   Trainer trainer(flow.parameters(), [&] { return flow.loss(); }, trainer_options(config), resample);
+  // Θ_0 before any checkpoint is loaded: the network still holds its initial parameters, which config.seed
+  // determines, so a resumed run recomputes the Θ_0 of the original run.
+  const NtkRecording ntk(config.recording, flow.network(), flow.probe_x());
   const std::string checkpoint = checkpoint_path(options.output);
   ExperimentSummary summary;
   summary.total_steps = config.optimizer.steps;
@@ -236,6 +241,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     file.write_tensor("initial/g", initial.g);
     file.write_tensor("initial/ricci", initial.ricci);
     file.write_tensor("initial/scalar", initial.scalar);
+    if (ntk.due(0, config.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
   }
   write_attributes(recorder->file(), config, options, "running");
   recorder->file().flush();
@@ -263,6 +269,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
       record.terms = step.terms;
       recorder->record(record);
     }
+    if (ntk.due(done, total)) recorder->record_ntk(ntk.measure(flow.network(), done, trainer.time()));
     if (config.recording.checkpoint_every > 0 && done % config.recording.checkpoint_every == 0 && done < total) {
       write_checkpoint(trainer, flow.train_points(), checkpoint);
     }

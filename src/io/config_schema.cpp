@@ -52,6 +52,15 @@ void apply_quick(ExperimentConfig& config) {
   if (config.recording.checkpoint_every > 0) {
     config.recording.checkpoint_every = std::min<int64_t>(config.recording.checkpoint_every, 10);
   }
+  if (config.recording.ntk_every > 0) {
+    config.recording.ntk_every = std::min<int64_t>(config.recording.ntk_every, 10);
+  }
+  // Θ has ntk_probes · p ≥ ntk_probes rows: with fewer probes, ntk_eigenvalues ≤ ntk_probes keeps it in range.
+  const int64_t probes = std::min(config.recording.ntk_probes, config.points.probe);
+  if (probes < config.recording.ntk_probes) {
+    config.recording.ntk_eigenvalues = std::min(config.recording.ntk_eigenvalues, probes);
+    config.recording.ntk_probes = probes;
+  }
 }
 
 }  // namespace nmflow

@@ -61,6 +61,10 @@ struct RecordingConfig {
   int64_t every = 10;                      // record probes every this many steps (and always the last step)
   std::string output = "nmflow_run.h5";
   int64_t checkpoint_every = 0;            // 0: checkpoint only at the end or on interruption
+  int64_t ntk_every = 0;                   // NTK diagnostics at recorded steps that are multiples (and at step 0
+                                           // and the last step); 0: none (flows/ntk_recording.h)
+  int64_t ntk_probes = 16;                 // the first this many probe points (≤ points.probe)
+  int64_t ntk_eigenvalues = 4;             // top eigenvalues of Θ recorded (≤ ntk_probes · p)
 };
 
 // --- kinds cy_metric and donaldson (docs/config.md, "Calabi–Yau kinds") ---
@@ -131,7 +135,8 @@ struct ExperimentConfig {
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
 //   real_metric_flow  at most 20 steps, 64 training and 16 probe points, records every ≤ 5 steps, checkpoints
-//                     every ≤ 10 steps when checkpointing is on;
+//                     every ≤ 10 steps when checkpointing is on, NTK diagnostics (when on) every ≤ 10 steps on
+//                     at most 16 probe points;
 //   cy_metric         at most 500 training and 200 validation points, 2 epochs of 10 steps (batch = train/10),
 //                     eval every epoch, a 20 s wall budget, at most 100 curvature points;
 //   donaldson         at most 2000 balancing and 500 validation points, k ≤ 2, at most 3 iterations.

@@ -134,11 +134,17 @@ void read_optimizer(ConfigReader r, OptimizerConfig& o) {
   o.steps = r.integer("steps", o.steps, 1, kMaxCount);
 }
 
-void read_recording(ConfigReader r, RecordingConfig& c) {
+// dim: the manifold's n, so Θ on ntk_probes points has ntk_probes · n(n+1)/2 rows (ntk/empirical_ntk.h).
+void read_recording(ConfigReader r, RecordingConfig& c, const PointsConfig& points, int64_t dim) {
   c.every = r.integer("every", c.every, 1, kMaxCount);
   c.output = r.string("output", c.output);
   if (c.output.empty()) r.fail("output", "must be a file path");
   c.checkpoint_every = r.integer("checkpoint_every", c.checkpoint_every, 0, kMaxCount);
+  c.ntk_every = r.integer("ntk_every", c.ntk_every, 0, kMaxCount);
+  // The defaults shrink to what a small probe set allows; an explicit value out of range fails.
+  c.ntk_probes = r.integer("ntk_probes", std::min(c.ntk_probes, points.probe), 1, points.probe);
+  const int64_t rows = c.ntk_probes * (dim * (dim + 1) / 2);
+  c.ntk_eigenvalues = r.integer("ntk_eigenvalues", std::min(c.ntk_eigenvalues, rows), 1, rows);
 }
 
 ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<const ConfigContext> context) {
@@ -171,7 +177,7 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
                                              "the same function), so points cannot be resampled; allowed with "
                                              "lbfgs: 0");
   }
-  read_recording(section("recording"), c.recording);
+  read_recording(section("recording"), c.recording, c.points, dim);
   return c;
 }
 

@@ -32,7 +32,7 @@ const std::map<std::string, SectionKeys>& key_table() {
                    "init_scale"}},
         {"loss", {"name", "params", "curvature_backend"}},
         {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip", "steps"}},
-        {"recording", {"every", "output", "checkpoint_every"}}}},
+        {"recording", {"every", "output", "checkpoint_every", "ntk_every", "ntk_probes", "ntk_eigenvalues"}}}},
       {kCY,
        {{"", {"kind", "seed", "device", "dtype", "threads", "variety", "points", "model", "loss", "optimizer",
               "training", "measures", "recording"}},

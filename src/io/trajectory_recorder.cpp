@@ -14,6 +14,9 @@ namespace {
 // One value per record: extendible [N, 1] datasets (as every nmflow trajectory scalar, docs/hdf5.md).
 const std::vector<std::string> kScalarRecords = {"step", "time", "learning_rate", "loss", "grad_norm"};
 const std::vector<std::string> kFieldRecords = {"g", "ricci", "scalar"};
+// /ntk: one row per NTK record; "step" goes last when appending, as in /trajectory.
+const std::vector<std::string> kNtkRecords = {"flow_time", "relative_drift", "nonlocal_mass", "top_eigenvalues",
+                                              "step"};
 
 std::vector<std::string> split_names(const std::string& joined) {
   std::vector<std::string> names;
@@ -63,6 +66,15 @@ TrajectoryRecorder TrajectoryRecorder::resume(const std::string& path, int64_t k
                                               old.read_string_attribute("trajectory", "term_names"));
       }
     }
+    if (old.exists("ntk/step")) {
+      const int64_t keep = (old.read_tensor("ntk/step") <= keep_until).sum().item<int64_t>();
+      for (const std::string& name : kNtkRecords) {
+        const at::Tensor records = old.read_tensor("ntk/" + name);
+        const std::vector<int64_t> shape(records.sizes().begin() + 1, records.sizes().end());
+        recorder.file_.create_extendible("ntk/" + name, records.scalar_type(), shape);
+        for (int64_t i = 0; i < keep; ++i) recorder.file_.append_record("ntk/" + name, records[i]);
+      }
+    }
   }
   std::remove(previous.c_str());
   return recorder;
@@ -106,6 +118,26 @@ void TrajectoryRecorder::record(const TrajectoryRecord& record) {
   file_.append_record("trajectory/ricci", record.ricci.detach().cpu().contiguous());
   file_.append_record("trajectory/scalar", record.scalar.detach().cpu().contiguous());
   file_.append_record("trajectory/step", at::full({1}, record.steps_done, at::kLong));
+}
+
+void TrajectoryRecorder::record_ntk(const NtkRecord& record) {
+  const at::Tensor eigenvalues = record.top_eigenvalues.detach().to(at::kCPU, at::kDouble).contiguous();
+  if (!file_.exists("ntk/step")) {
+    file_.create_extendible("ntk/step", at::kLong, {});
+    for (const char* name : {"flow_time", "relative_drift", "nonlocal_mass"}) {
+      file_.create_extendible(std::string("ntk/") + name, at::kDouble, {});
+    }
+    file_.create_extendible("ntk/top_eigenvalues", at::kDouble, {eigenvalues.size(0)});
+  }
+  const std::vector<int64_t> stored = file_.shape("ntk/top_eigenvalues");
+  NMFLOW_CHECK(eigenvalues.dim() == 1 && eigenvalues.size(0) == stored.back(), "NTK record has ",
+               eigenvalues.numel(), " eigenvalues, the file holds ", stored.back());
+  const auto scalar = [](double value) { return at::scalar_tensor(value, at::kDouble); };
+  file_.append_record("ntk/flow_time", scalar(record.time));
+  file_.append_record("ntk/relative_drift", scalar(record.relative_drift));
+  file_.append_record("ntk/nonlocal_mass", scalar(record.nonlocal_mass));
+  file_.append_record("ntk/top_eigenvalues", eigenvalues);
+  file_.append_record("ntk/step", at::scalar_tensor(record.steps_done, at::kLong));
 }
 
 int64_t TrajectoryRecorder::record_count() const {

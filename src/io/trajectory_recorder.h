@@ -25,13 +25,22 @@ struct TrajectoryRecord {
   at::Tensor scalar;  // [P]       scalar curvature R
 };
 
+// NTK diagnostics of one step (flows/ntk_recording.h), appended under /ntk (docs/hdf5.md).
+struct NtkRecord {
+  int64_t steps_done = 0;
+  double time = 0.0;            // flow time t = Σ η
+  double relative_drift = 0.0;  // ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F
+  double nonlocal_mass = 0.0;   // ntk_diagnostics.h
+  at::Tensor top_eigenvalues;   // [k] descending, float64
+};
+
 class TrajectoryRecorder {
  public:
   // Creates `path`, replacing any existing file.
   static TrajectoryRecorder create(const std::string& path);
   // Continues the trajectory in `path` after a checkpoint taken at `keep_until` steps: the file is rewritten with
   // the datasets in `static_datasets` (those present) and the records with steps_done ≤ keep_until, so records
-  // written after the checkpoint by the interrupted run are dropped and recomputed.
+  // written after the checkpoint by the interrupted run are dropped and recomputed (/ntk rows likewise).
   static TrajectoryRecorder resume(const std::string& path, int64_t keep_until,
                                    const std::vector<std::string>& static_datasets);
 
@@ -39,6 +48,9 @@ class TrajectoryRecorder {
   // Appends one record (creating the datasets at the first one; the term names must not change) and flushes.
   void record(const TrajectoryRecord& record);
   int64_t record_count() const;
+  // Appends one row to /ntk/{step, flow_time, relative_drift, nonlocal_mass} ([N]) and /ntk/top_eigenvalues
+  // ([N, k]; k must not change) and flushes.
+  void record_ntk(const NtkRecord& record);
 
  private:
   explicit TrajectoryRecorder(Hdf5File file);

@@ -17,6 +17,7 @@
 #include "flows/experiment.h"
 #include "io/config_yaml.h"
 #include "io/hdf5_file.h"
+#include "support/tolerance.h"
 
 using namespace nmflow;
 
@@ -413,4 +414,85 @@ TEST_CASE("--quick shrinks the CY kinds to seconds: 10 steps per epoch, 2 epochs
   apply_quick(d);
   CHECK(d.donaldson.k == std::vector<int64_t>{1, 2});
   CHECK(d.donaldson.iterations == 3);
+}
+
+TEST_CASE("recording.ntk_*: probes within points.probe, eigenvalues within probes * p, --quick clamps both", "[io]") {
+  const std::string sphere = "manifold: {name: round_sphere, params: {dim: 3}}\npoints: {probe: 8}\n";
+  const std::string probes = error_of(sphere + "recording: {ntk_every: 5, ntk_probes: 9}\n");
+  INFO(probes);
+  CHECK(has(probes, "recording.ntk_probes: must be in [1, 8], got 9"));
+  // 2 probes of the 3-sphere: Θ is [2·6, 2·6], so at most 12 eigenvalues.
+  const std::string eig = error_of(sphere + "recording: {ntk_probes: 2, ntk_eigenvalues: 13}\n");
+  INFO(eig);
+  CHECK(has(eig, "recording.ntk_eigenvalues: must be in [1, 12], got 13"));
+  CHECK(has(error_of(sphere + "recording: {ntk_every: -1}\n"), "recording.ntk_every: must be in [0, "));
+  const ExperimentConfig defaults = load_config(sphere, "t").config;
+  CHECK(defaults.recording.ntk_every == 0);
+  CHECK(defaults.recording.ntk_probes == 8);  // the default 16 shrinks to points.probe
+  CHECK(defaults.recording.ntk_eigenvalues == 4);
+  ExperimentConfig quick =
+      load_config("points: {probe: 64}\nrecording: {ntk_every: 50, ntk_probes: 40, ntk_eigenvalues: 30}\n", "t").config;
+  apply_quick(quick);
+  CHECK(quick.recording.ntk_every == 10);
+  CHECK(quick.recording.ntk_probes == 16);
+  CHECK(quick.recording.ntk_eigenvalues == 16);
+}
+
+TEST_CASE("recording.ntk_every records /ntk: drift 0 at step 0 then > 0, eigenvalues descending, reproducible and "
+          "resumable bit for bit", "[io][flows][ntk]") {
+  ExperimentConfig config = load_config(kTinyRun, "tiny").config;
+  config.recording.ntk_every = 4;  // steps 0, 4, 8 and the last, 10
+  config.recording.ntk_probes = 2;
+  config.recording.ntk_eigenvalues = 3;
+  const std::string a = temp_path("ntk_a"), b = temp_path("ntk_b"), split = temp_path("ntk_split");
+  run_experiment(config, run_options(a));
+  run_experiment(config, run_options(b));
+  const std::vector<std::string> ntk = {"ntk/step", "ntk/flow_time", "ntk/relative_drift", "ntk/nonlocal_mass",
+                                        "ntk/top_eigenvalues"};
+  {
+    const Hdf5File file = Hdf5File::open(a);
+    const at::Tensor step = file.read_tensor("ntk/step");
+    REQUIRE(step.sizes() == at::IntArrayRef{4});
+    CHECK(step[0].item<int64_t>() == 0);
+    CHECK(step[1].item<int64_t>() == 4);
+    CHECK(step[3].item<int64_t>() == 10);
+    // Flow time of step 4 is the trajectory's (record 1: steps 2, 4, …) and 4 η for adam's constant η = 0.01.
+    const at::Tensor time = file.read_tensor("ntk/flow_time");
+    CHECK(time[1].item<double>() == file.read_tensor("trajectory/time")[1][0].item<double>());
+    CHECK_CLOSE(time[1], at::scalar_tensor(0.04, at::kDouble), 1e-14);
+    const at::Tensor drift = file.read_tensor("ntk/relative_drift");
+    const at::Tensor eig = file.read_tensor("ntk/top_eigenvalues");
+    const at::Tensor mass = file.read_tensor("ntk/nonlocal_mass");  // 2 points: in [0, 1 − 1/2]
+    INFO("drift " << drift << "\neigenvalues " << eig << "\nnonlocal mass " << mass);
+    CHECK(drift[0].item<double>() == 0.0);
+    for (int64_t i = 1; i < 4; ++i) CHECK(drift[i].item<double>() > 1e-8);
+    REQUIRE(eig.sizes() == at::IntArrayRef({4, 3}));
+    CHECK(at::all(eig.slice(1, 0, 2) >= eig.slice(1, 1, 3)).item<bool>());
+    CHECK(at::all(eig.select(1, 2) > 0).item<bool>());
+    CHECK(at::all((mass > 0) & (mass <= 0.5 + 1e-12)).item<bool>());
+  }
+  const auto same_ntk = [&](const std::string& x, const std::string& y) {
+    const Hdf5File fx = Hdf5File::open(x), fy = Hdf5File::open(y);
+    for (const std::string& name : ntk) {
+      INFO(name);
+      const at::Tensor tx = fx.read_tensor(name), ty = fy.read_tensor(name);
+      REQUIRE(tx.sizes() == ty.sizes());
+      CHECK(at::equal(tx, ty));
+    }
+  };
+  same_ntk(a, b);
+  // Stopped after 7 steps (rows 0 and 4 written, checkpoint at 7) and resumed: Θ_0 is recomputed from the seed's
+  // initial parameters, and the rows equal the uninterrupted run's.
+  ExperimentHooks hooks;
+  int64_t steps = 0;
+  hooks.on_step = [&](const StepRecord&, int64_t) { ++steps; };
+  hooks.stop_requested = [&] { return steps == 7; };
+  run_experiment(config, run_options(split), hooks);
+  ExperimentRunOptions resume = run_options(split);
+  resume.resume = true;
+  run_experiment(config, resume);
+  same_ntk(a, split);
+  remove_run(a);
+  remove_run(b);
+  remove_run(split);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tools/plot_run.py on every kind it plots, from small synthetic files written here with h5py in the layouts of
-docs/hdf5.md (check_local_ricci, ntk, cy_metric, donaldson), plus the errors: an unknown kind and a file without
-one. Each plot must print the PNG paths it promises and write non-empty PNG files. Exit 77 (skipped) without
-h5py/matplotlib.
+docs/hdf5.md (real_metric_flow with and without /ntk, check_local_ricci, ntk, cy_metric, donaldson), plus the
+errors: an unknown kind and a file without one. Each plot must print the PNG paths it promises and write non-empty
+PNG files. Exit 77 (skipped) without h5py/matplotlib.
 
     python tests/io/plot_run_kinds.py --script tools/plot_run.py --work DIR
 """
@@ -26,6 +26,26 @@ def records(f, name, values, dtype):
     """An extendible [N, 1] record dataset, as nmflow's recorder writes it."""
     values = np.asarray(values, dtype=dtype).reshape(-1, 1)
     f.create_dataset(name, data=values, maxshape=(None, 1), chunks=True)
+
+
+def write_real_metric_flow(path, ntk):
+    """A short `nmflow run` trajectory; with ntk, the /ntk rows of recording.ntk_every ([N] and [N, k])."""
+    t = np.linspace(0.0, 0.2, 6)
+    with h5py.File(path, "w") as f:
+        f.attrs.update({"kind": "real_metric_flow", "manifold": "round_sphere", "loss": "einstein",
+                        "optimizer": "sgd"})
+        records(f, "trajectory/time", t, np.float64)
+        records(f, "trajectory/loss", 1.0 / (1.0 + t), np.float64)
+        records(f, "trajectory/terms/einstein", 0.5 / (1.0 + t), np.float64)
+        f["trajectory/scalar"] = 6.0 + np.outer(np.exp(-t), np.linspace(-1.0, 1.0, 4))
+        f["initial/scalar"] = 6.0 + np.linspace(-1.0, 1.0, 4)
+        records(f, "trajectory/step", np.arange(6) * 20, np.int64)
+        if ntk:
+            f["ntk/flow_time"] = t[::2]
+            f["ntk/relative_drift"] = np.array([0.0, 0.01, 0.03])
+            f["ntk/nonlocal_mass"] = np.array([0.4, 0.41, 0.42])
+            f["ntk/top_eigenvalues"] = np.array([[5.0, 2.0, 1.0], [5.1, 2.1, 0.9], [5.2, 2.2, 0.8]])
+            f["ntk/step"] = np.arange(3) * 40
 
 
 def write_local_ricci(path):
@@ -122,6 +142,8 @@ def main():
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     cases = {
+        "synthetic_real_metric_flow": (lambda p: write_real_metric_flow(p, ntk=False), ["loss", "scalar"]),
+        "synthetic_real_metric_flow_ntk": (lambda p: write_real_metric_flow(p, ntk=True), ["loss", "scalar", "ntk"]),
         "synthetic_local_ricci": (write_local_ricci, ["ladder", "ladder_ntk", "deviation_vs_time"]),
         "synthetic_ntk": (lambda p: write_ntk(p, frozen=False), ["spectrum", "locality", "methods"]),
         "synthetic_ntk_frozen": (lambda p: write_ntk(p, frozen=True), ["spectrum", "locality", "methods", "drift"]),
