@@ -17,18 +17,6 @@ namespace {
 
 constexpr int64_t kEvalChunk = 8192;
 
-// The rows `index` of a point set (only what the φ-model's loss reads).
-CYPointSet select_points(const CYPointSet& points, const at::Tensor& index) {
-  CYPointSet batch;
-  batch.z = points.z.index_select(0, index);
-  batch.patch = points.patch.index_select(0, index);
-  batch.pullback = points.pullback.index_select(0, index);
-  batch.g_fs = points.g_fs.index_select(0, index);
-  batch.omega_sq = points.omega_sq.index_select(0, index);
-  batch.weights = points.weights.index_select(0, index);
-  return batch;
-}
-
 double cpu_seconds_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
 }  // namespace
@@ -108,7 +96,7 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
   const at::Tensor validation_jet = phi_input_jet(model.config().inputs, validation, dtype);
   const double kappa = fubini_study_kappa(train);
   const auto batch_loss = [&](const at::Tensor& batch_index) {
-    const CYPointSet batch = select_points(train, batch_index);
+    const CYPointSet batch = select_cy_points(train, batch_index);
     const at::Tensor jet = options.method == PhiJetMethod::Autograd ? at::Tensor()
                                                                      : train_jet.index_select(0, batch_index);
     const at::Tensor det_g = phi_model_det(model, batch, jet, options.method);

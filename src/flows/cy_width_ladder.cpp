@@ -33,18 +33,6 @@ bool is_linearised(LadderRegime regime) {
   return regime == LadderRegime::LinearisedAdam || regime == LadderRegime::LinearisedSgd;
 }
 
-// The rows `index` of a point set (what the Monge–Ampère loss reads).
-CYPointSet select_points(const CYPointSet& points, const at::Tensor& index) {
-  CYPointSet batch;
-  batch.z = points.z.index_select(0, index);
-  batch.patch = points.patch.index_select(0, index);
-  batch.pullback = points.pullback.index_select(0, index);
-  batch.g_fs = points.g_fs.index_select(0, index);
-  batch.omega_sq = points.omega_sq.index_select(0, index);
-  batch.weights = points.weights.index_select(0, index);
-  return batch;
-}
-
 // ∂∂̄φ at every point without a graph: [B, m, m] complex128. jet: [B, rows, n_in].
 at::Tensor ddbar_no_grad(const KahlerPhiModel& model, const at::Tensor& jet) {
   const c10::AutoGradMode no_grad(false);
@@ -125,7 +113,7 @@ std::vector<CYEpochRecord> train_linearised(const LinearisedPhiModel& linear, co
     batch_index = permutation.narrow(0, k * options.batch_size, options.batch_size);
   };
   const auto loss = [&]() {
-    const CYPointSet batch = select_points(train, batch_index);
+    const CYPointSet batch = select_cy_points(train, batch_index);
     const at::Tensor ddbar = linear.ddbar_displacement(train_jet.index_select(0, batch_index));
     return monge_ampere_loss(hermitian_det(batch.g_fs + ddbar), batch.omega_sq, batch.weights, kappa,
                              options.weighting);

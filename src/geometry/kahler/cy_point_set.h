@@ -7,6 +7,8 @@
 
 namespace nmflow {
 
+struct PatchChoice;  // geometry/kahler/patches.h
+
 struct CYPointSet {
   at::Tensor z;              // [B, N+1] complex128, rescaled so z[b, patch[b]] = 1 exactly
   at::Tensor patch;          // [B] int64   k = argmax |z_I|
@@ -25,5 +27,13 @@ struct CYPointSet {
 
 // z: [B, N+1] complex128 points of X (any scaling; same device as `surface`); t: Kähler modulus of G_FS.
 CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t = 1.0);
+
+// The point set of points already described in charts (patch k, eliminated e, ∂p at the rescaled z): pullback,
+// g_FS = P G_FS P†, det, |Ω|² = 1/|∂p/∂z_e|², w. make_cy_point_set is this with choose_patches' charts.
+CYPointSet cy_point_set_from_patches(const PatchChoice& patches, double t = 1.0);
+
+// The rows `index` ([K] int64, same device) of every per-point tensor of `points` (undefined ones stay undefined);
+// the sampler counters are not carried over.
+CYPointSet select_cy_points(const CYPointSet& points, const at::Tensor& index);
 
 }  // namespace nmflow

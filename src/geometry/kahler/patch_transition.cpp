@@ -3,7 +3,6 @@
 #include <ATen/ATen.h>
 
 #include "common/error.h"
-#include "geometry/kahler/fubini_study.h"
 
 namespace nmflow {
 
@@ -60,22 +59,7 @@ PatchChoice patch_choice_at(const Hypersurface& surface, const at::Tensor& z_in,
 
 CYPointSet cy_point_set_at(const Hypersurface& surface, const at::Tensor& z, const at::Tensor& patch,
                            const at::Tensor& eliminated, double t) {
-  const PatchChoice patches = patch_choice_at(surface, z, patch, eliminated);
-  const at::Tensor p = pullback_matrix(patches);
-  const at::Tensor g = at::matmul(at::matmul(p, fubini_study_ambient(patches.z, t)), p.conj().transpose(1, 2));
-  const at::Tensor det_g = at::real(at::linalg_det(g));
-  const at::Tensor omega_sq = 1.0 / patches.dp.gather(1, eliminated.unsqueeze(1)).squeeze(1).abs().pow(2);
-  CYPointSet points;
-  points.z = patches.z;
-  points.patch = patches.patch;
-  points.eliminated = patches.eliminated;
-  points.local_indices = patches.local_indices;
-  points.pullback = p;
-  points.g_fs = g;
-  points.det_g_fs = det_g;
-  points.omega_sq = omega_sq;
-  points.weights = omega_sq / det_g;
-  return points;
+  return cy_point_set_from_patches(patch_choice_at(surface, z, patch, eliminated), t);
 }
 
 at::Tensor chart_transition_jacobian(const CYPointSet& original, const CYPointSet& alternative) {
