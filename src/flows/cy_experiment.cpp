@@ -102,20 +102,10 @@ void write_scalar(Hdf5File& file, const std::string& name, double value) {
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, const char* status) {
-  file.write_string_attribute("/", "kind", c.kind);
-  file.write_string_attribute("/", "variety", c.variety.name);
-  file.write_string_attribute("/", "hypersurface", surface.name());
-  file.write_double_attribute("/", "psi_re", c.variety.psi_re);
-  file.write_double_attribute("/", "psi_im", c.variety.psi_im);
-  file.write_int_attribute("/", "dim", surface.dim());
   file.write_int_attribute("/", "total_epochs", c.training.epochs);
-  file.write_int_attribute("/", "train_points", c.cy_points.train);
-  file.write_int_attribute("/", "validation_points", c.cy_points.validation);
   file.write_string_attribute("/", "optimizer", c.optimizer.name);
   file.write_string_attribute("/", "monge_ampere", c.cy_loss.monge_ampere);
-  file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
-  file.write_string_attribute("/", "status", status);
-  write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
+  write_cy_run_attributes(file, c, o, surface, status);
 }
 
 // /final: per-point η ratios and weights on the validation points, σ and κ, and the curvature measures when asked.
@@ -177,6 +167,21 @@ CYPointSet sample_validation_points(const Hypersurface& surface, const Experimen
   options.n_points = config.cy_points.validation;
   options.seed = config.seed ^ kValidationSeedOffset;
   return sample_cy_points(surface, options);
+}
+
+void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
+                             const Hypersurface& surface, const std::string& status) {
+  file.write_string_attribute("/", "kind", c.kind);
+  file.write_string_attribute("/", "variety", c.variety.name);
+  file.write_string_attribute("/", "hypersurface", surface.name());
+  file.write_double_attribute("/", "psi_re", c.variety.psi_re);
+  file.write_double_attribute("/", "psi_im", c.variety.psi_im);
+  file.write_int_attribute("/", "dim", surface.dim());
+  file.write_int_attribute("/", "train_points", c.cy_points.train);
+  file.write_int_attribute("/", "validation_points", c.cy_points.validation);
+  file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
+  file.write_string_attribute("/", "status", status);
+  write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
 }
 
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,

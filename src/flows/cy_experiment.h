@@ -10,6 +10,7 @@
 // run cannot be continued bit for bit; Ctrl-C stops at the next evaluation and still writes /final.
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "flows/cy_training.h"
 #include "flows/experiment.h"
@@ -19,6 +20,8 @@
 
 namespace nmflow {
 
+class Hdf5File;
+
 // The variety of a validated config (make_hypersurface with ψ for the Dwork members).
 Hypersurface variety_hypersurface(const VarietyConfig& variety);
 
@@ -26,6 +29,11 @@ Hypersurface variety_hypersurface(const VarietyConfig& variety);
 // `seed` and from seed ^ 0x9E3779B97F4A7C15 (the probe-stream offset of the real kind).
 CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config);
 CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config);
+
+// The root attributes every CY run file carries (kind, variety, ψ, dimension, point counts, quick, status) and the
+// provenance (io/provenance.h); each kind adds its own.
+void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& config, const ExperimentRunOptions& options,
+                             const Hypersurface& surface, const std::string& status);
 
 struct CYExperimentHooks {
   // After every evaluation (epoch 0 = Fubini–Study, then every training.eval_every epochs and the last), with the

@@ -10,7 +10,6 @@
 #include "geometry/kahler/cy_measures.h"
 #include "geometry/kahler/donaldson.h"
 #include "io/hdf5_file.h"
-#include "io/provenance.h"
 
 namespace nmflow {
 
@@ -21,19 +20,9 @@ at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, double sigma_fs, const char* status) {
-  file.write_string_attribute("/", "kind", c.kind);
-  file.write_string_attribute("/", "variety", c.variety.name);
-  file.write_string_attribute("/", "hypersurface", surface.name());
-  file.write_double_attribute("/", "psi_re", c.variety.psi_re);
-  file.write_double_attribute("/", "psi_im", c.variety.psi_im);
-  file.write_int_attribute("/", "dim", surface.dim());
-  file.write_int_attribute("/", "train_points", c.cy_points.train);
-  file.write_int_attribute("/", "validation_points", c.cy_points.validation);
   file.write_int_attribute("/", "max_iterations", c.donaldson.iterations);
   file.write_double_attribute("/", "sigma_fs", sigma_fs);
-  file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
-  file.write_string_attribute("/", "status", status);
-  write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
+  write_cy_run_attributes(file, c, o, surface, status);
 }
 
 }  // namespace
