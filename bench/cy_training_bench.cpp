@@ -5,9 +5,14 @@
 //   2 autograd        nested torch::autograd::grad over (Re z, Im z) (the baseline)
 // Manual time = CYEpochRecord::wall_seconds (the training loop only: no sampling, no σ evaluation).
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <benchmark/benchmark.h>
+#include <torch/csrc/autograd/autograd.h>
 
+#include "flows/cy_losses.h"
 #include "flows/cy_training.h"
+#include "flows/trainer.h"
+#include "geometry/kahler/cy_point_set.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "models/kahler_phi_model.h"
@@ -40,5 +45,49 @@ void BM_CyTrainingEpoch(benchmark::State& state) {
   state.counters["points_per_epoch"] = 4000;
 }
 BENCHMARK(BM_CyTrainingEpoch)->Arg(0)->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
+
+}  // namespace
+
+namespace {
+
+// One Adam step of the same φ-model on 1000 points, cut at successive stages (Wirtinger jet), so that the
+// differences give where a step's time goes:
+//   0  input-jet gather + ∂∂̄φ, no autograd graph         2  + the parameter backward (autograd::grad)
+//   1  + graph, det g, Monge–Ampère loss                 3  the whole Trainer step (+ Adam update)
+void BM_CyStepParts(benchmark::State& state) {
+  const int64_t stage = state.range(0);
+  static const nmflow::CYPointSet train = quintic_points(4000, 1);
+  nmflow::KahlerPhiModel model(nmflow::KahlerPhiModelConfig{}, 5);
+  const at::Tensor train_jet = nmflow::phi_input_jet(model.config().inputs, train, at::kDouble);
+  const double kappa = nmflow::fubini_study_kappa(train);
+  const at::Tensor batch_index = at::arange(1000, at::TensorOptions().dtype(at::kLong));
+  const auto loss = [&]() {
+    const nmflow::CYPointSet batch = nmflow::select_cy_points(train, batch_index);
+    const at::Tensor det_g = nmflow::phi_model_det(model, batch, train_jet.index_select(0, batch_index),
+                                                   nmflow::PhiJetMethod::WirtingerJet);
+    return nmflow::monge_ampere_loss(det_g, batch.omega_sq, batch.weights, kappa,
+                                     nmflow::MongeAmpereWeighting::Weighted);
+  };
+  nmflow::TrainerOptions options;
+  options.optimizer.kind = nmflow::OptimizerKind::Adam;
+  options.learning_rate = 1e-3;
+  nmflow::Trainer trainer(model.parameters(), loss, options);
+  for (auto _ : state) {
+    if (stage == 0) {
+      const at::NoGradGuard no_grad;
+      benchmark::DoNotOptimize(model.ddbar_phi(train_jet.index_select(0, batch_index),
+                                               nmflow::PhiJetMethod::WirtingerJet).data_ptr());
+    } else if (stage == 1) {
+      benchmark::DoNotOptimize(loss().total.data_ptr());
+    } else if (stage == 2) {
+      const auto grads = torch::autograd::grad({loss().total}, model.parameters(), {}, false, false, true);
+      benchmark::DoNotOptimize(grads[0].data_ptr());
+    } else {
+      benchmark::DoNotOptimize(trainer.step().loss);
+    }
+  }
+  state.counters["points_per_step"] = 1000;
+}
+BENCHMARK(BM_CyStepParts)->DenseRange(0, 3)->Unit(benchmark::kMillisecond);
 
 }  // namespace

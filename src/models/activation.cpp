@@ -68,6 +68,20 @@ std::vector<at::Tensor> activation_derivatives(Activation activation, const at::
                activation == Activation::Relu
                    ? " (relu'' is a delta: use order 1, or a smooth activation: tanh, gelu, softplus, erf, sin, cos)"
                    : "");
+  if (activation == Activation::Gelu && order > 0) {
+    // One erf for φ and Φ (activation_value's expression, so φ stays bit-identical to the forward pass).
+    // ϕ = e^{−z²/2}/√(2π): φ' = Φ + zϕ, φ'' = (2 − z²)ϕ, φ''' = (z³ − 4z)ϕ, φ'''' = (−z⁴ + 7z² − 4)ϕ.
+    const at::Tensor erf_term = 1.0 + at::erf(z * M_SQRT1_2);
+    const at::Tensor value = 0.5 * z * erf_term;
+    const at::Tensor cdf = 0.5 * erf_term;
+    const at::Tensor z2 = z * z;
+    const at::Tensor pdf = at::exp(-0.5 * z2) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
+    std::vector<at::Tensor> out{value, cdf + z * pdf};  // only the orders asked for (the jets' hot path)
+    if (order >= 2) out.push_back((2.0 - z2) * pdf);
+    if (order >= 3) out.push_back(z * (z2 - 4.0) * pdf);
+    if (order >= 4) out.push_back(((7.0 - z2) * z2 - 4.0) * pdf);
+    return out;
+  }
   const at::Tensor value = activation_value(activation, z);
   if (order == 0) {
     return {value};
@@ -78,17 +92,14 @@ std::vector<at::Tensor> activation_derivatives(Activation activation, const at::
       const at::Tensor t = value;
       const at::Tensor t2 = t * t;
       const at::Tensor s = 1.0 - t2;
-      return first({value, s, -2.0 * t * s, s * (6.0 * t2 - 2.0), 8.0 * t * s * (2.0 - 3.0 * t2)}, order);
+      std::vector<at::Tensor> out{value, s};  // only the orders asked for (the jets' hot path)
+      if (order >= 2) out.push_back(-2.0 * t * s);
+      if (order >= 3) out.push_back(s * (6.0 * t2 - 2.0));
+      if (order >= 4) out.push_back(8.0 * t * s * (2.0 - 3.0 * t2));
+      return out;
     }
-    case Activation::Gelu: {
-      // ϕ = e^{−z²/2}/√(2π): φ' = Φ + zϕ, φ'' = (2 − z²)ϕ, φ''' = (z³ − 4z)ϕ, φ'''' = (−z⁴ + 7z² − 4)ϕ.
-      const at::Tensor z2 = z * z;
-      const at::Tensor pdf = at::exp(-0.5 * z2) * (0.5 * M_2_SQRTPI * M_SQRT1_2);
-      const at::Tensor cdf = 0.5 * (1.0 + at::erf(z * M_SQRT1_2));
-      return first({value, cdf + z * pdf, (2.0 - z2) * pdf, z * (z2 - 4.0) * pdf,
-                    ((7.0 - z2) * z2 - 4.0) * pdf},
-                   order);
-    }
+    case Activation::Gelu:
+      break;  // handled above (one erf for φ and φ')
     case Activation::Softplus: {
       // σ = sigmoid z: φ' = σ, φ'' = σ(1−σ), φ''' = σ(1−σ)(1−2σ), φ'''' = σ(1−σ)(1 − 6σ + 6σ²).
       const at::Tensor sg = at::sigmoid(z);

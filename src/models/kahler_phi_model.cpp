@@ -5,6 +5,8 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include "common/error.h"
+#include "models/activation_jet.h"
+#include "models/jet_trunk.h"
 #include "models/mlp_jet.h"
 
 namespace nmflow {
@@ -293,38 +295,8 @@ at::Tensor KahlerPhiModel::ddbar_phi(const at::Tensor& input_jet, PhiJetMethod m
   }
   NMFLOW_CHECK(method == PhiJetMethod::WirtingerJet, "KahlerPhiModel::ddbar_phi: method '",
                phi_jet_method_name(method), "' needs the points; call ddbar_phi_autograd");
-  const PairIndex incl = upper_pairs(m, true);
-  const PairIndex strict = upper_pairs(m, false);
-  const at::Device device = input_jet.device();
-  const at::Tensor ia = long_tensor(incl.a, device), ib = long_tensor(incl.b, device);
-  const at::Tensor ja = long_tensor(strict.a, device), jb = long_tensor(strict.b, device);
-  const auto& layers = mlp_.layers();
-  at::Tensor t = input_jet;  // [B, rows, width]
-  for (size_t l = 0; l < layers.size(); ++l) {
-    const Mlp::Layer& layer = layers[l];
-    // dense: every row through s_w W; the bias only shifts the value row.
-    const at::Tensor weight_t = (layer.weight_scale == 1.0 ? layer.weight : layer.weight * layer.weight_scale).t();
-    t = at::matmul(t, weight_t);
-    const at::Tensor bias = layer.bias_scale == 1.0 ? layer.bias : layer.bias * layer.bias_scale;
-    t = at::cat({t.narrow(1, 0, 1) + bias.view({1, 1, -1}), t.narrow(1, 1, rows - 1)}, 1);
-    if (l + 1 == layers.size()) break;
-    const std::vector<at::Tensor> sigma = activation_derivatives(mlp_.config().activation, t.select(1, 0), 2);
-    const at::Tensor s1 = sigma[1].unsqueeze(1);
-    const at::Tensor s2 = sigma[2].unsqueeze(1);
-    const at::Tensor dr = t.narrow(1, 1, m);
-    const at::Tensor di = t.narrow(1, 1 + m, m);
-    // ∂_a∂_b̄ σ(z) = σ'' ∂_a z conj(∂_b z) + σ' ∂_a∂_b̄ z;  ∂_a z conj(∂_b z) = (r_a r_b + i_a i_b) + i(i_a r_b − r_a i_b)
-    const at::Tensor s_re = s2 * (dr.index_select(1, ia) * dr.index_select(1, ib) +
-                                  di.index_select(1, ia) * di.index_select(1, ib)) +
-                            s1 * t.narrow(1, 1 + 2 * m, p1);
-    std::vector<at::Tensor> parts{sigma[0].unsqueeze(1), s1 * t.narrow(1, 1, 2 * m), s_re};
-    if (p2 > 0) {
-      parts.push_back(s2 * (di.index_select(1, ja) * dr.index_select(1, jb) -
-                            dr.index_select(1, ja) * di.index_select(1, jb)) +
-                      s1 * t.narrow(1, 1 + 2 * m + p1, p2));
-    }
-    t = at::cat(parts, 1);
-  }
+  // The whole network in one fused op (jet_trunk.h): per unit ∂_a∂_b̄ σ(z) = σ'' ∂_a z conj(∂_b z) + σ' ∂_a∂_b̄ z.
+  const at::Tensor t = mlp_jet_trunk(mlp_, input_jet, kahler_jet_layout(m));  // [B, rows, 1]
   return ddbar_from_kahler_jet(t.select(2, 0), m);
 }
 

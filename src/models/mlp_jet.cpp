@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "models/activation_jet.h"
+#include "models/jet_trunk.h"
 #include "models/multi_index.h"
 
 namespace nmflow {
@@ -41,6 +43,20 @@ void apply_activation(Activation activation, const MultiIndexTable& table, at::T
   derivatives = result;
 }
 
+// Order 2 through the fused jet trunk (jet_trunk.h): the input jet is (x, e_a, 0) — ∂_a x = e_a, second input
+// derivatives vanish — and the trunk carries all 1 + n + n(n+1)/2 rows through every layer in cache-sized tiles.
+MlpTaylorJet taylor_jet2_fused(const Mlp& mlp, const at::Tensor& x) {
+  const int64_t n = mlp.input_dim();
+  const ActivationJetLayout& layout = real_jet2_layout(n);
+  const int64_t batch = x.size(0);
+  const at::Tensor input_jet =
+      at::cat({x.unsqueeze(1), at::eye(n, x.options()).unsqueeze(0).expand({batch, n, n}),
+               at::zeros({batch, layout.rows - 1 - n, n}, x.options())},
+              1);
+  const at::Tensor out = mlp_jet_trunk(mlp, input_jet, layout);
+  return MlpTaylorJet{out.select(1, 0), out.narrow(1, 1, layout.rows - 1), n, 2};
+}
+
 }  // namespace
 
 MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order) {
@@ -54,6 +70,9 @@ MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order) 
                mlp.config().activation == Activation::Relu
                    ? " (relu'' is a delta; use a smooth activation: tanh, gelu, softplus, erf, sin, cos)"
                    : "");
+  if (order == 2) {
+    return taylor_jet2_fused(mlp, x);
+  }
   const MultiIndexTable& table = multi_index_table(n, order);
   const int64_t batch = x.size(0);
   const auto& layers = mlp.layers();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/cpu_clones.h"
 #include "common/error.h"
 #include "models/symmetric_packing.h"
 #include "ntk/ntk_contraction_math.h"
@@ -16,16 +17,6 @@
 #include <c10/core/impl/VirtualGuardImpl.h>
 
 #include "ntk_contraction_launch.h"
-#endif
-
-// One copy of the tile loop per x86-64 level, picked at load time (GCC ifunc): the library is built for baseline
-// x86-64 (SSE2, no FMA), which would run the micro-kernel at a quarter of the rate of AVX2+FMA.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define NMFLOW_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define NMFLOW_INLINE_INTO_CLONES __attribute__((always_inline)) inline
-#else
-#define NMFLOW_CPU_CLONES
-#define NMFLOW_INLINE_INTO_CLONES inline
 #endif
 
 namespace nmflow {

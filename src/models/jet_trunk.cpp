@@ -1,0 +1,302 @@
+#include "models/jet_trunk.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+#include <torch/csrc/autograd/autograd.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/error.h"
+#include "models/activation_jet_cpu.h"
+
+namespace nmflow {
+
+namespace {
+
+// Effective layer parameters (scales folded in) as a flat list: W_0, b_0, W_1, b_1, …
+std::vector<at::Tensor> scaled_parameters(const Mlp& mlp) {
+  std::vector<at::Tensor> params;
+  for (const Mlp::Layer& layer : mlp.layers()) {
+    params.push_back(layer.weight_scale == 1.0 ? layer.weight : layer.weight * layer.weight_scale);
+    params.push_back(layer.bias_scale == 1.0 ? layer.bias : layer.bias * layer.bias_scale);
+  }
+  return params;
+}
+
+at::Tensor layered(Activation activation, const at::Tensor& input_jet, at::TensorList params,
+                   const ActivationJetLayout& layout) {
+  const size_t layers = params.size() / 2;
+  at::Tensor t = input_jet;
+  for (size_t l = 0; l < layers; ++l) {
+    t = at::matmul(t, params[2 * l].t());
+    if (l + 1 == layers) {
+      return at::cat({t.narrow(1, 0, 1) + params[2 * l + 1], t.narrow(1, 1, layout.rows - 1)}, 1);
+    }
+    t = activation_jet(activation, t, params[2 * l + 1], layout);
+  }
+  TORCH_INTERNAL_ASSERT(false, "mlp_jet_trunk: a network without layers");
+}
+
+// Points per tile: the tile's widest jet, R·W values, about kTileValues. GEMMs of [R·P, 64] × [64, 64] run at
+// 35–38 GFLOP/s for R·P = 512…2048 rows on one core and at 17.5 for 16 000 rows (measured, docs/BENCHMARKS.md);
+// larger tiles also spread the per-tile ATen calls (σ and its derivatives) over more points.
+int64_t tile_points(int64_t rows, int64_t max_width) {
+  constexpr int64_t kTileValues = 131072;  // 1 MB of doubles
+  return std::max<int64_t>(1, kTileValues / std::max<int64_t>(1, rows * max_width));
+}
+
+struct TrunkShape {
+  int64_t batch, rows, layers, max_width, tile, tiles;
+};
+
+TrunkShape shape_of(const at::Tensor& input_jet, at::TensorList params) {
+  TrunkShape s;
+  s.batch = input_jet.size(0);
+  s.rows = input_jet.size(1);
+  s.layers = static_cast<int64_t>(params.size() / 2);
+  s.max_width = input_jet.size(2);
+  for (int64_t l = 0; l < s.layers; ++l) s.max_width = std::max(s.max_width, params[2 * l].size(0));
+  s.tile = tile_points(s.rows, s.max_width);
+  s.tiles = (s.batch + s.tile - 1) / s.tile;
+  return s;
+}
+
+// Thread groups of consecutive tiles; each group owns its gradient accumulators (summed in a fixed order, so a run
+// is reproducible for a given thread count).
+int64_t group_count(const TrunkShape& s) { return std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), s.tiles)); }
+
+// Runs the trunk tile by tile. `pre` (one [B, R, W_l] per hidden layer) receives the pre-activation jets when
+// non-empty (kept for the backward); otherwise they live only in the tile's scratch.
+template <typename T>
+void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList params, const ActivationJetLayout& layout,
+                 const std::vector<at::Tensor>& pre, at::Tensor& out) {
+  const TrunkShape s = shape_of(x, params);
+  const std::vector<JetProductTerm<T>> terms = activation_jet_terms<T>(layout);
+  const int64_t groups = group_count(s);
+  at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
+    const int64_t buffer = s.tile * s.rows * s.max_width;
+    at::Tensor t_buf = at::empty({buffer}, x.options());
+    at::Tensor h_buf = at::empty({buffer}, x.options());
+    for (int64_t group = g0; group < g1; ++group) {
+      for (int64_t tile = group * s.tiles / groups; tile < (group + 1) * s.tiles / groups; ++tile) {
+        const int64_t p0 = tile * s.tile;
+        const int64_t np = std::min(s.tile, s.batch - p0);
+        const int64_t tile_rows = np * s.rows;
+        at::Tensor cur = x.narrow(0, p0, np).view({tile_rows, x.size(2)});
+        for (int64_t l = 0; l < s.layers; ++l) {
+          const at::Tensor& w = params[2 * l];
+          const at::Tensor& b = params[2 * l + 1];
+          const int64_t width = w.size(0);
+          if (l + 1 == s.layers) {
+            at::Tensor o = out.narrow(0, p0, np);
+            at::Tensor o2 = o.view({tile_rows, width});
+            at::mm_out(o2, cur, w.t());
+            o.select(1, 0).add_(b);
+            break;
+          }
+          // GEMM into cache-resident scratch (a GEMM writing straight into the batch-sized tensor ran at half the
+          // rate: its output lines are cold), then one streaming copy to the saved tensor.
+          at::Tensor t = t_buf.narrow(0, 0, tile_rows * width).view({np, s.rows, width});
+          at::Tensor t2 = t.view({tile_rows, width});
+          at::mm_out(t2, cur, w.t());
+          if (!pre.empty()) pre[l].narrow(0, p0, np).copy_(t);
+          const std::vector<at::Tensor> sigma = activation_jet_sigma(activation, t, b, 2);
+          at::Tensor h = h_buf.narrow(0, 0, tile_rows * width);
+          activation_jet_forward_cpu(t.data_ptr<T>(), h.data_ptr<T>(), sigma[0].data_ptr<T>(),
+                                     sigma[1].data_ptr<T>(), sigma[2].data_ptr<T>(), 0, np,
+                                     static_cast<int>(s.rows), static_cast<int>(width), terms.data(),
+                                     static_cast<int>(terms.size()));
+          cur = h.view({tile_rows, width});  // the next GEMM reads h_buf and writes t_buf
+        }
+      }
+    }
+  });
+}
+
+// Gradients of every parameter (and of the input jet when `input_grad` is defined) from grad_out [B, R, O].
+template <typename T>
+std::vector<at::Tensor> backward_cpu(Activation activation, const at::Tensor& x, at::TensorList params,
+                                     const ActivationJetLayout& layout, const std::vector<at::Tensor>& pre,
+                                     const at::Tensor& grad_out, at::Tensor& input_grad) {
+  const TrunkShape s = shape_of(x, params);
+  const std::vector<JetProductTerm<T>> terms = activation_jet_terms<T>(layout);
+  const int64_t groups = group_count(s);
+  std::vector<std::vector<at::Tensor>> partial(static_cast<size_t>(groups));
+  for (auto& grads : partial) {
+    for (const at::Tensor& p : params) grads.push_back(at::zeros(p.sizes(), p.options()));
+  }
+  // σ … σ''' of every hidden layer over the whole batch, once (per tile, the ATen calls would cost more than the
+  // arithmetic): sigma_all[l][k] is [B, W_l].
+  std::vector<std::vector<at::Tensor>> sigma_all;
+  for (int64_t l = 0; l + 1 < s.layers; ++l) {
+    sigma_all.push_back(activation_jet_sigma(activation, pre[l], params[2 * l + 1], 3));
+  }
+  at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
+    const int64_t buffer = s.tile * s.rows * s.max_width;
+    at::Tensor prev_buf = at::empty({buffer}, x.options());
+    at::Tensor gh_buf = at::empty({buffer}, x.options());
+    at::Tensor gt_buf = at::empty({buffer}, x.options());
+    for (int64_t group = g0; group < g1; ++group) {
+      std::vector<at::Tensor>& grads = partial[static_cast<size_t>(group)];
+      for (int64_t tile = group * s.tiles / groups; tile < (group + 1) * s.tiles / groups; ++tile) {
+        const int64_t p0 = tile * s.tile;
+        const int64_t np = std::min(s.tile, s.batch - p0);
+        const int64_t tile_rows = np * s.rows;
+        at::Tensor g = grad_out.narrow(0, p0, np).view({tile_rows, grad_out.size(2)});
+        for (int64_t l = s.layers - 1; l >= 0; --l) {
+          const at::Tensor& w = params[2 * l];
+          const int64_t in_width = w.size(1);
+          at::Tensor prev;
+          const T* sigma[4] = {nullptr, nullptr, nullptr, nullptr};  // layer l − 1's σ … σ''' at the tile's points
+          if (l == 0) {
+            prev = x.narrow(0, p0, np).view({tile_rows, in_width});
+          } else {
+            for (size_t k = 0; k < 4; ++k) sigma[k] = sigma_all[l - 1][k].template data_ptr<T>() + p0 * in_width;
+            const at::Tensor t = pre[l - 1].narrow(0, p0, np);
+            prev = prev_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
+            activation_jet_forward_cpu(t.data_ptr<T>(), prev.data_ptr<T>(), sigma[0], sigma[1], sigma[2], 0, np,
+                                       static_cast<int>(s.rows), static_cast<int>(in_width), terms.data(),
+                                       static_cast<int>(terms.size()));
+          }
+          grads[2 * l].addmm_(g.t(), prev);                                          // ∂L/∂W_l += gᵀ h_{l−1}
+          grads[2 * l + 1].add_(g.view({np, s.rows, w.size(0)}).select(1, 0).sum(0));  // bias: value row only
+          if (l == 0) {
+            if (input_grad.defined()) {
+              at::Tensor gi = input_grad.narrow(0, p0, np).view({tile_rows, in_width});
+              at::mm_out(gi, g, w);
+            }
+            break;
+          }
+          at::Tensor gh = gh_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
+          at::mm_out(gh, g, w);  // ∂L/∂h_{l−1}
+          at::Tensor gt = gt_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
+          const at::Tensor t = pre[l - 1].narrow(0, p0, np);
+          activation_jet_backward_cpu(t.data_ptr<T>(), gh.data_ptr<T>(), gt.data_ptr<T>(), sigma[1], sigma[2],
+                                      sigma[3], 0, np,
+                                      static_cast<int>(s.rows), static_cast<int>(in_width), terms.data(),
+                                      static_cast<int>(terms.size()));
+          g = gt;
+        }
+      }
+    }
+  });
+  for (size_t group = 1; group < partial.size(); ++group) {
+    for (size_t k = 0; k < params.size(); ++k) partial[0][k].add_(partial[group][k]);
+  }
+  return partial[0];
+}
+
+struct JetTrunkFunction : public torch::autograd::Function<JetTrunkFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, const at::Tensor& input_jet, at::TensorList params,
+                            int64_t activation, const ActivationJetLayout* layout) {
+    const at::Tensor x = input_jet.contiguous();
+    const TrunkShape s = shape_of(x, params);
+    std::vector<at::Tensor> pre;  // pre-activation jets of the hidden layers, saved for the backward
+    for (int64_t l = 0; l + 1 < s.layers; ++l) pre.push_back(at::empty({s.batch, s.rows, params[2 * l].size(0)}, x.options()));
+    at::Tensor out = at::empty({s.batch, s.rows, params[2 * (s.layers - 1)].size(0)}, x.options());
+    {
+      const at::NoGradGuard no_grad;
+      AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk", [&] {
+        forward_cpu<scalar_t>(static_cast<Activation>(activation), x, params, *layout, pre, out);
+      });
+    }
+    std::vector<at::Tensor> saved{x};
+    saved.insert(saved.end(), params.begin(), params.end());
+    saved.insert(saved.end(), pre.begin(), pre.end());
+    ctx->save_for_backward(saved);
+    ctx->saved_data["activation"] = activation;
+    ctx->saved_data["params"] = static_cast<int64_t>(params.size());
+    // Layouts are cached for the life of the process (activation_jet.h), so the address stays valid.
+    ctx->saved_data["layout"] = reinterpret_cast<int64_t>(layout);
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grad_outputs) {
+    const torch::autograd::variable_list saved = ctx->get_saved_variables();
+    const auto activation = static_cast<Activation>(ctx->saved_data["activation"].toInt());
+    const auto count = static_cast<size_t>(ctx->saved_data["params"].toInt());
+    const auto* layout = reinterpret_cast<const ActivationJetLayout*>(ctx->saved_data["layout"].toInt());
+    const at::Tensor& x = saved[0];
+    const std::vector<at::Tensor> params(saved.begin() + 1, saved.begin() + 1 + static_cast<int64_t>(count));
+    const std::vector<at::Tensor> pre(saved.begin() + 1 + static_cast<int64_t>(count), saved.end());
+    torch::autograd::variable_list result(1 + count + 2);
+    if (at::GradMode::is_enabled()) {
+      // A backward that records a graph: differentiate the layered path (itself differentiable to every order).
+      std::vector<at::Tensor> inputs;
+      std::vector<size_t> slots;
+      if (x.requires_grad()) {
+        inputs.push_back(x);
+        slots.push_back(0);
+      }
+      for (size_t k = 0; k < count; ++k) {
+        if (params[k].requires_grad()) {
+          inputs.push_back(params[k]);
+          slots.push_back(1 + k);
+        }
+      }
+      if (inputs.empty()) return result;
+      const at::Tensor out = layered(activation, x, params, *layout);
+      const auto grads = torch::autograd::grad({out}, inputs, {grad_outputs[0]}, /*retain_graph=*/true,
+                                               /*create_graph=*/true, /*allow_unused=*/true);
+      for (size_t i = 0; i < slots.size(); ++i) result[slots[i]] = grads[i];
+      return result;
+    }
+    const at::Tensor grad_out = grad_outputs[0].contiguous();
+    at::Tensor input_grad = ctx->needs_input_grad(0) ? at::empty_like(x) : at::Tensor();
+    std::vector<at::Tensor> grads;
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk_backward", [&] {
+      grads = backward_cpu<scalar_t>(activation, x, params, *layout, pre, grad_out, input_grad);
+    });
+    result[0] = input_grad;
+    for (size_t k = 0; k < count; ++k) result[1 + k] = grads[k];
+    return result;
+  }
+};
+
+void check_trunk_inputs(const Mlp& mlp, const at::Tensor& input_jet, const ActivationJetLayout& layout) {
+  NMFLOW_CHECK(input_jet.dim() == 3 && input_jet.size(1) == layout.rows && input_jet.size(2) == mlp.input_dim(),
+               "mlp_jet_trunk: input_jet must be [B, ", layout.rows, ", ", mlp.input_dim(), "], got ",
+               input_jet.sizes());
+  NMFLOW_CHECK(input_jet.scalar_type() == mlp.config().dtype, "mlp_jet_trunk: input_jet has dtype ",
+               input_jet.scalar_type(), " but the network is ", mlp.config().dtype);
+  NMFLOW_CHECK(max_jet_order(mlp.config().activation) >= 2, "mlp_jet_trunk: activation '",
+               activation_name(mlp.config().activation),
+               "' has no second derivative; use tanh, gelu, softplus, erf, sin or cos");
+}
+
+}  // namespace
+
+at::Tensor mlp_jet_trunk_layered(const Mlp& mlp, const at::Tensor& input_jet, const ActivationJetLayout& layout) {
+  check_trunk_inputs(mlp, input_jet, layout);
+  return layered(mlp.config().activation, input_jet, scaled_parameters(mlp), layout);
+}
+
+at::Tensor mlp_jet_trunk(const Mlp& mlp, const at::Tensor& input_jet, const ActivationJetLayout& layout) {
+  check_trunk_inputs(mlp, input_jet, layout);
+  const std::vector<at::Tensor> params = scaled_parameters(mlp);
+  if (!input_jet.device().is_cpu() || input_jet.size(0) == 0) {
+    return layered(mlp.config().activation, input_jet, params, layout);
+  }
+  const bool needs_graph =
+      at::GradMode::is_enabled() &&
+      (input_jet.requires_grad() ||
+       std::any_of(params.begin(), params.end(), [](const at::Tensor& p) { return p.requires_grad(); }));
+  if (!needs_graph) {  // evaluation: nothing to save for a backward
+    const at::NoGradGuard no_grad;
+    const at::Tensor x = input_jet.contiguous();
+    at::Tensor out = at::empty({x.size(0), x.size(1), mlp.output_dim()}, x.options());
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk", [&] {
+      forward_cpu<scalar_t>(mlp.config().activation, x, params, layout, {}, out);
+    });
+    return out;
+  }
+  return JetTrunkFunction::apply(input_jet, at::TensorList(params), static_cast<int64_t>(mlp.config().activation),
+                                 &layout);
+}
+
+}  // namespace nmflow
