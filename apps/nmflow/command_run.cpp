@@ -2,8 +2,8 @@
 // its results written to HDF5 (docs/hdf5.md). Dispatches on `kind`:
 //   real_metric_flow  trajectory (docs/hdf5.md "Trajectories"); Ctrl-C stops after the current step, writes a
 //                     checkpoint and closes the file; --resume continues from that checkpoint;
-//   cy_metric         σ per evaluation and the final per-point data (docs/hdf5.md "Calabi–Yau runs"); Ctrl-C stops
-//                     at the next evaluation; no checkpoint, so no --resume;
+//   cy_metric         σ per evaluation and the final per-point data (docs/hdf5.md "Calabi–Yau runs"); a checkpoint at
+//                     every evaluation; Ctrl-C stops at the next evaluation; --resume continues from the checkpoint;
 //   donaldson         σ of the balanced metric per k; Ctrl-C stops before the next k.
 #include <ATen/Context.h>
 #include <ATen/Parallel.h>
@@ -121,7 +121,8 @@ void print_cy_summary(const CYExperimentSummary& s, double seconds, const std::s
     fmt::print("  {:<26}{:.6e}\n", "max |R|", s.max_abs_ricci_scalar);
     fmt::print("  {:<26}{:.4f} +- {:.4f}\n", "Euler characteristic", s.euler_characteristic, s.euler_standard_error);
   }
-  fmt::print("  {:<26}{}\n", "records", s.records);
+  fmt::print("  {:<26}{}{}\n", "records", s.records,
+             s.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", s.resumed_from_epoch) : "");
   fmt::print("  {:<26}{} training, {} in all\n", "wall time", format_seconds(s.wall_seconds), format_seconds(seconds));
   fmt::print("wrote {}\n", output);
 }
@@ -186,7 +187,12 @@ void run_cy_metric(const ExperimentConfig& config, const ExperimentRunOptions& o
   const CYExperimentSummary summary = run_cy_experiment(config, options, hooks);
   std::signal(SIGINT, SIG_DFL);
   print_cy_summary(summary, seconds_since(start), options.output);
-  if (summary.interrupted) exit_interrupted("epoch " + std::to_string(summary.epochs_done), invocation.command_line);
+  if (summary.interrupted) {
+    fmt::print("interrupted after epoch {}; continue with: {}{}\n", summary.epochs_done, invocation.command_line,
+               o.resume ? "" : " --resume");
+    std::fflush(stdout);
+    std::exit(130);  // the shell's convention for a run ended by SIGINT
+  }
 }
 
 void run_donaldson(const ExperimentConfig& config, const ExperimentRunOptions& options, const RunOptions& o,
@@ -218,7 +224,7 @@ void run(const RunOptions& o, const Invocation& invocation) {
                                              : load_config_file(o.file, o.sets);
   ExperimentConfig config = loaded.config;
   if (o.quick) apply_quick(config);
-  if (o.resume && config.kind != "real_metric_flow") {
+  if (o.resume && config.kind != "real_metric_flow" && config.kind != "cy_metric") {
     throw UsageError("--resume: kind " + config.kind + " writes no checkpoint, so there is nothing to resume; "
                      "rerun without --resume");
   }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <complex>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <string>
@@ -143,9 +144,26 @@ void check_run(const ExperimentConfig& config, const ExperimentRunOptions& optio
                "'; allowed: cy_metric");
   NMFLOW_CHECK(options.device.empty() || options.device == "cpu",
                "kind cy_metric runs on the CPU only so far; got device '", options.device, "'; allowed: cpu");
-  NMFLOW_CHECK(!options.resume, "--resume: kind cy_metric writes no checkpoint (train_phi_model keeps its "
-                                "optimiser state internal); rerun without --resume");
 }
+
+// The /epochs rows a resumed run keeps: those up to the checkpoint's epoch (rows an interrupted run wrote after its
+// last checkpoint are dropped and recomputed). Empty tensors when the file has no /epochs.
+std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch) {
+  std::map<std::string, at::Tensor> rows;
+  std::ifstream probe(output);
+  NMFLOW_CHECK(probe.good(), "--resume: no run file '", output, "' next to the checkpoint");
+  const Hdf5File file = Hdf5File::open(output);
+  NMFLOW_CHECK(file.exists("epochs/epoch"), "--resume: '", output, "' has no /epochs (not a cy_metric run file)");
+  const at::Tensor epoch = file.read_tensor("epochs/epoch").view({-1});
+  const at::Tensor keep = (epoch <= checkpoint_epoch).nonzero().view({-1});
+  rows["epoch"] = epoch.index_select(0, keep);
+  rows["steps"] = file.read_tensor("epochs/steps").view({-1}).index_select(0, keep);
+  for (const std::string& name : kEpochReals) {
+    rows[name] = file.read_tensor("epochs/" + name).view({-1}).index_select(0, keep);
+  }
+  return rows;
+}
+
 
 }  // namespace
 
@@ -196,15 +214,32 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   summary.steps_per_epoch = train.size() / config.training.batch_size;
   const CYTrainingOptions training = training_options(config, summary.steps_per_epoch);
 
+  // Checkpoint next to the output (experiment.h): written at every evaluation, continued by --resume.
+  CYTrainingOptions training_run = training;
+  training_run.checkpoint = checkpoint_path(options.output);
+  training_run.resume = options.resume;
+  std::map<std::string, at::Tensor> kept;
+  if (options.resume) {
+    NMFLOW_CHECK(std::ifstream(training_run.checkpoint).good(), "--resume: no checkpoint '", training_run.checkpoint,
+                 "' (a cy_metric run writes one at every evaluation after epoch 0)");
+    const int64_t checkpoint_epoch = Hdf5File::open(training_run.checkpoint).read_int_attribute("/", "cy_epoch");
+    kept = kept_epoch_rows(options.output, checkpoint_epoch);
+    summary.resumed_from_epoch = checkpoint_epoch;
+  } else {
+    // A checkpoint left by an earlier run into the same file would otherwise be resumed by a later --resume.
+    std::remove(training_run.checkpoint.c_str());
+  }
+
   Hdf5File file = Hdf5File::create(options.output);
   file.create_extendible("epochs/epoch", at::kLong, {1});
   file.create_extendible("epochs/steps", at::kLong, {1});
   for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
   write_attributes(file, config, options, surface, "running");
+  if (options.resume) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
   file.flush();
 
   summary.train_loss_final = std::numeric_limits<double>::quiet_NaN();
-  const auto on_record = [&](const CYEpochRecord& r) {
+  const auto append = [&](const CYEpochRecord& r) {
     file.append_record("epochs/steps", one(r.steps));
     file.append_record("epochs/wall_seconds", one(r.wall_seconds));
     file.append_record("epochs/cpu_seconds", one(r.cpu_seconds));
@@ -218,11 +253,26 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
     summary.wall_seconds = r.wall_seconds;
     summary.train_loss_final = r.train_loss;
     summary.records += 1;
+  };
+  for (int64_t i = 0; !kept.empty() && i < kept["epoch"].size(0); ++i) {  // the resumed run's earlier rows
+    CYEpochRecord r;
+    r.epoch = kept["epoch"][i].item<int64_t>();
+    r.steps = kept["steps"][i].item<int64_t>();
+    r.wall_seconds = kept["wall_seconds"][i].item<double>();
+    r.cpu_seconds = kept["cpu_seconds"][i].item<double>();
+    r.train_loss = kept["train_loss"][i].item<double>();
+    r.sigma = kept["sigma"][i].item<double>();
+    r.kappa = kept["kappa"][i].item<double>();
+    append(r);
+  }
+  file.flush();
+  const auto on_record = [&](const CYEpochRecord& r) {
+    append(r);
     if (hooks.on_epoch) hooks.on_epoch(r, config.training.epochs);
     if (hooks.stop_requested && hooks.stop_requested() && r.epoch < config.training.epochs) throw StopTraining{};
   };
   try {
-    train_phi_model(model, train, validation, training, on_record);
+    train_phi_model(model, train, validation, training_run, on_record);
   } catch (const StopTraining&) {
     summary.interrupted = true;
   }

@@ -6,8 +6,10 @@
 //               evaluation (flushed: a killed run leaves every record), then per-point η ratios and weights on the
 //               validation points and, with measures.curvature, the curvature measures of the trained metric;
 //   donaldson   balanced metrics for each k of donaldson.k (donaldson_experiment.h).
-// Runs are on the CPU. There is no checkpoint: train_phi_model owns its Trainer (optimiser state), so a stopped
-// run cannot be continued bit for bit; Ctrl-C stops at the next evaluation and still writes /final.
+// Runs are on the CPU. cy_metric writes a checkpoint (<output>.checkpoint: parameters, Adam state, generator, epoch,
+// training time) at every evaluation after epoch 0; Ctrl-C stops at the next evaluation and still writes /final;
+// --resume continues from the checkpoint (also to a larger training.epochs) and reproduces an uninterrupted run bit
+// for bit on the CPU.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -55,6 +57,7 @@ struct CYExperimentSummary {
   double train_loss_final = 0.0;  // NaN when no epoch ran
   double wall_seconds = 0.0;      // training time (evaluations excluded)
   int64_t records = 0;            // entries of /epochs
+  int64_t resumed_from_epoch = 0;  // > 0: the run continued a checkpoint taken after this epoch
   bool has_curvature = false;     // the fields below are set only with measures.curvature
   double ricci_measure = 0.0;
   double max_abs_ricci_scalar = 0.0;
@@ -62,8 +65,8 @@ struct CYExperimentSummary {
   double euler_standard_error = 0.0;
 };
 
-// Builds everything, trains, writes options.output. Throws nmflow::Error (config.kind must be cy_metric; the
-// device "cpu"; no resume).
+// Builds everything, trains, writes options.output (and its checkpoint). Throws nmflow::Error (config.kind must be
+// cy_metric; the device "cpu"; with options.resume, the checkpoint and the run file must exist).
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
                                       const CYExperimentHooks& hooks = {});
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <fstream>
 #include <ctime>
 #include <limits>
 
@@ -9,6 +11,7 @@
 #include <c10/core/GradMode.h>
 
 #include "common/error.h"
+#include "io/hdf5_file.h"
 #include "geometry/kahler/cy_measures.h"
 
 namespace nmflow {
@@ -18,6 +21,44 @@ namespace {
 constexpr int64_t kEvalChunk = 8192;
 
 double cpu_seconds_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
+
+struct CYCheckpointProgress {
+  int64_t epoch = 0;
+  double wall_seconds = 0.0;
+  double cpu_seconds = 0.0;
+};
+
+// Trainer::save_checkpoint plus the epoch loop's own progress, written aside and renamed so that a kill never leaves
+// half a checkpoint.
+void save_cy_checkpoint(const Trainer& trainer, const std::string& path, int64_t epoch, double wall, double cpu) {
+  const std::string partial = path + ".partial";
+  trainer.save_checkpoint(partial);
+  {
+    Hdf5File file = Hdf5File::open(partial, Hdf5Mode::read_write);
+    file.write_int_attribute("/", "cy_epoch", epoch);
+    file.write_double_attribute("/", "cy_wall_seconds", wall);
+    file.write_double_attribute("/", "cy_cpu_seconds", cpu);
+  }
+  NMFLOW_CHECK(std::rename(partial.c_str(), path.c_str()) == 0, "cannot write checkpoint '", path, "'");
+}
+
+CYCheckpointProgress load_cy_checkpoint(Trainer& trainer, const std::string& path, int64_t steps_per_epoch) {
+  NMFLOW_CHECK(!path.empty(), "run_cy_epochs: resume needs options.checkpoint (the checkpoint to continue from)");
+  NMFLOW_CHECK(std::ifstream(path).good(), "--resume: no checkpoint '", path,
+               "' (a CY run writes one at every evaluation after epoch 0, so at its end and when interrupted)");
+  trainer.load_checkpoint(path);
+  const Hdf5File file = Hdf5File::open(path);
+  NMFLOW_CHECK(file.has_attribute("/", "cy_epoch"), "checkpoint '", path,
+               "' was not written by a CY training run (no cy_epoch attribute)");
+  CYCheckpointProgress progress;
+  progress.epoch = file.read_int_attribute("/", "cy_epoch");
+  progress.wall_seconds = file.read_double_attribute("/", "cy_wall_seconds");
+  progress.cpu_seconds = file.read_double_attribute("/", "cy_cpu_seconds");
+  NMFLOW_CHECK(trainer.steps_done() == progress.epoch * steps_per_epoch, "checkpoint '", path, "' holds ",
+               trainer.steps_done(), " steps after ", progress.epoch, " epochs, but this run has ", steps_per_epoch,
+               " steps per epoch (training points or batch_size changed?)");
+  return progress;
+}
 
 }  // namespace
 
@@ -62,11 +103,19 @@ void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, c
   };
   Trainer trainer(parameters, [&]() { return batch_loss(batch_index); }, options.trainer, before_step);
 
-  CYEpochRecord initial;
-  initial.train_loss = std::numeric_limits<double>::quiet_NaN();
-  on_evaluation(initial);
   double wall = 0.0, cpu = 0.0;
-  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+  int64_t first_epoch = 1;
+  if (options.resume) {
+    const CYCheckpointProgress progress = load_cy_checkpoint(trainer, options.checkpoint, steps_per_epoch);
+    first_epoch = progress.epoch + 1;
+    wall = progress.wall_seconds;
+    cpu = progress.cpu_seconds;
+  } else {
+    CYEpochRecord initial;
+    initial.train_loss = std::numeric_limits<double>::quiet_NaN();
+    on_evaluation(initial);
+  }
+  for (int64_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
     const auto wall_start = std::chrono::steady_clock::now();
     const double cpu_start = cpu_seconds_now();
     double loss_sum = 0.0;
@@ -81,6 +130,7 @@ void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, c
       record.wall_seconds = wall;
       record.cpu_seconds = cpu;
       record.train_loss = loss_sum / static_cast<double>(steps_per_epoch);
+      if (!options.checkpoint.empty()) save_cy_checkpoint(trainer, options.checkpoint, epoch, wall, cpu);
       on_evaluation(record);
     }
     if (out_of_time) break;

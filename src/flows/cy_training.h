@@ -4,6 +4,7 @@
 // held-out points after every `eval_every` epochs, with the wall and CPU time spent training.
 #include <cstdint>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -23,6 +24,13 @@ struct CYTrainingOptions {
   PhiJetMethod method = PhiJetMethod::WirtingerJet;  // how the training loss gets ∂∂̄φ
   int64_t eval_every = 1;  // σ on the validation set after every this many epochs (and before training)
   double max_wall_seconds = 0.0;  // > 0: stop (with a final σ) after the first epoch that ends past this budget
+  // Non-empty: a checkpoint (Trainer state + epoch and training time so far) is written there, atomically, before
+  // every evaluation after epoch 0 — so an interrupted or crashed run keeps its last evaluated epoch.
+  std::string checkpoint;
+  // Continue from `checkpoint` instead of starting fresh: parameters, optimiser state, generator, epoch count and
+  // training time are restored; the loop runs on to `epochs` (which may be larger than the original run's) and
+  // reproduces an uninterrupted run bit for bit on the CPU. No epoch-0 evaluation is made.
+  bool resume = false;
 };
 
 void check_cy_training_options(const CYTrainingOptions& options);
@@ -46,7 +54,7 @@ CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& 
 // indices [batch] int64 (on `device`). `on_evaluation` is called before training (epoch 0) and after every
 // eval_every-th epoch, the last one, and the first one that ends past max_wall_seconds, with epoch, steps,
 // wall/CPU seconds of training (evaluation excluded) and the epoch's mean loss filled in (σ, κ left to the caller).
-// options.method is not read.
+// Writes options.checkpoint and honours options.resume (see CYTrainingOptions). options.method is not read.
 void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
                    const CYTrainingOptions& options,
                    const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,

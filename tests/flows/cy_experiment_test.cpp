@@ -82,6 +82,7 @@ TEST_CASE("A tiny cy_metric run writes the documented datasets, and final sigma 
   }
   CHECK_FALSE(file.exists("final/euler_characteristic"));  // measures.curvature is off
   std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
 }
 
 TEST_CASE("The same seed gives identical /epochs records (timings aside); another seed does not", "[flows]") {
@@ -98,7 +99,10 @@ TEST_CASE("The same seed gives identical /epochs records (timings aside); anothe
     CHECK(at::allclose(fa.read_tensor(name), fb.read_tensor(name), 0.0, 0.0, /*equal_nan=*/true));
   }
   CHECK_FALSE(at::equal(fa.read_tensor("epochs/sigma"), fc.read_tensor("epochs/sigma")));
-  for (const std::string& path : {a, b, c}) std::remove(path.c_str());
+  for (const std::string& path : {a, b, c}) {
+    std::remove(path.c_str());
+    std::remove((path + ".checkpoint").c_str());
+  }
 }
 
 TEST_CASE("A stop request ends a cy_metric run at the next evaluation with status interrupted", "[flows]") {
@@ -118,6 +122,47 @@ TEST_CASE("A stop request ends a cy_metric run at the next evaluation with statu
   CHECK(file.read_string_attribute("/", "status") == "interrupted");
   CHECK(file.exists("final/sigma"));
   std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
+}
+
+TEST_CASE("An interrupted cy_metric run continued with resume matches an uninterrupted run bit for bit", "[flows]") {
+  const std::string straight = "cy_experiment_test_straight.h5";
+  const std::string resumed = "cy_experiment_test_resumed.h5";
+  run_cy(straight);
+  int evaluations = 0;
+  CYExperimentHooks hooks;
+  hooks.on_epoch = [&](const CYEpochRecord&, int64_t) { ++evaluations; };
+  hooks.stop_requested = [&] { return evaluations >= 2; };  // stops after epoch 1
+  REQUIRE(run_cy(resumed, kTinyCY, hooks).interrupted);
+  ExperimentRunOptions options = options_for(resumed, kTinyCY);
+  options.resume = true;
+  const CYExperimentSummary summary = run_cy_experiment(load_config(kTinyCY, "tiny.yaml").config, options);
+  CHECK(summary.resumed_from_epoch == 1);
+  CHECK(summary.epochs_done == 3);
+  CHECK(summary.records == 4);
+  {
+    const Hdf5File a = Hdf5File::open(straight);
+    const Hdf5File b = Hdf5File::open(resumed);
+    for (const char* name : {"epochs/epoch", "epochs/steps", "epochs/sigma", "epochs/kappa", "final/sigma",
+                             "final/validation/eta_ratio"}) {
+      INFO(name);
+      CHECK(at::equal(a.read_tensor(name), b.read_tensor(name)));
+    }
+    // train_loss: NaN at epoch 0 on both sides, equal after.
+    CHECK(at::equal(a.read_tensor("epochs/train_loss").narrow(0, 1, 3),
+                    b.read_tensor("epochs/train_loss").narrow(0, 1, 3)));
+    CHECK(b.read_string_attribute("/", "status") == "complete");
+    CHECK(b.read_int_attribute("/", "resumed_from_epoch") == 1);
+  }
+  // A fresh run into the same file removes the old checkpoint; resuming without one is an error naming it.
+  run_cy(resumed);
+  std::remove((resumed + ".checkpoint").c_str());
+  CHECK_THROWS_WITH(run_cy_experiment(load_config(kTinyCY, "tiny.yaml").config, options),
+                    Catch::Contains("no checkpoint 'cy_experiment_test_resumed.h5.checkpoint'"));
+  for (const std::string& path : {straight, resumed}) {
+    std::remove(path.c_str());
+    std::remove((path + ".checkpoint").c_str());
+  }
 }
 
 TEST_CASE("With measures.curvature the torus run writes the curvature measures on the first validation points",
@@ -142,6 +187,7 @@ measures: {curvature: true, curvature_points: 40}
   CHECK(scalar(file, "final/ricci_measure") > 0.0);
   CHECK(scalar(file, "final/euler_standard_error") > 0.0);
   std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
 }
 
 TEST_CASE("A donaldson run records sigma for each k with N_k sections (K3 quartic: 4, 10)", "[flows]") {
@@ -166,4 +212,5 @@ donaldson: {k: [1, 2], iterations: 4}
   CHECK(summary.degrees[1].sigma < summary.degrees[0].sigma);
   CHECK(file.read_string_attribute("/", "status") == "complete");
   std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
 }
