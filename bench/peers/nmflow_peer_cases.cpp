@@ -251,6 +251,10 @@ void cy_case(const Args& args) {
   options.batch_size = integer(args, "batch");
   options.eval_every = options.epochs;
   options.method = nmflow::PhiJetMethod::WirtingerJet;
+  // The peer's loss: weighted_MAPE with κ renormalised on each batch (MLGeometry's compute_loss) — the same
+  // objective on both sides, so σ after the same epochs compares the trainers, not the losses.
+  options.weighting = nmflow::MongeAmpereWeighting::Weighted;
+  options.kappa = nmflow::MongeAmpereKappa::Batch;
   const std::vector<nmflow::CYEpochRecord> records = nmflow::train_phi_model(model, train, validation, options);
   const nmflow::CYEpochRecord& last = records.back();
   write_mlp(file, "final", model.mlp());
@@ -258,7 +262,7 @@ void cy_case(const Args& args) {
 
   Json json;
   json.text("case", "cy");
-  json.text("path", "train_phi_model: Adam, Monge–Ampère (weighted), wirtinger_jet ∂∂̄φ, invariant inputs, 3×64 gelu");
+  json.text("path", "train_phi_model: Adam, Monge–Ampère (weighted, per-batch κ), wirtinger_jet ∂∂̄φ, invariant inputs, 3×64 gelu");
   json.number("train", static_cast<double>(train.size()));
   json.number("validation", static_cast<double>(validation.size()));
   json.number("epochs", static_cast<double>(options.epochs));

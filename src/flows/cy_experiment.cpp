@@ -68,6 +68,7 @@ CYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_
   o.epochs = c.training.epochs;
   o.batch_size = c.training.batch_size;
   o.weighting = parse_monge_ampere_weighting(c.cy_loss.monge_ampere);
+  o.kappa = parse_monge_ampere_kappa(c.cy_loss.kappa);
   o.method = parse_phi_jet_method(c.training.method);
   o.eval_every = c.training.eval_every;
   o.max_wall_seconds = c.training.max_wall_seconds;
@@ -106,6 +107,7 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
   file.write_int_attribute("/", "total_epochs", c.training.epochs);
   file.write_string_attribute("/", "optimizer", c.optimizer.name);
   file.write_string_attribute("/", "monge_ampere", c.cy_loss.monge_ampere);
+  file.write_string_attribute("/", "kappa", c.cy_loss.kappa);
   write_cy_run_attributes(file, c, o, surface, status);
 }
 

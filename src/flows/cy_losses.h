@@ -18,11 +18,24 @@ enum class MongeAmpereWeighting { Uniform, Weighted };
 MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name);  // "uniform" | "weighted"
 std::string monge_ampere_weighting_name(MongeAmpereWeighting weighting);
 
+// Where κ comes from:
+// training_set  κ = Vol_K/Vol_CY of Fubini–Study on the whole training set, fixed (exact in the limit: Vol_K is
+//               topological);
+// batch         κ_b = Σ w det g/|Ω|² / Σ w over the minibatch (w the weights of `weights`), recomputed every step
+//               and held constant in the gradient — MLGeometry's "local batch normalisation"; it removes the
+//               minibatch's Monte-Carlo volume error from the residual.
+enum class MongeAmpereKappa { TrainingSet, Batch };
+
+MongeAmpereKappa parse_monge_ampere_kappa(const std::string& name);  // "training_set" | "batch"
+std::string monge_ampere_kappa_name(MongeAmpereKappa kappa);
+
 // κ = Vol_K/Vol_CY of Fubini–Study on these points (cy_accuracy with det g_FS).
 double fubini_study_kappa(const CYPointSet& points);
 
-// det_g, omega_sq, weights: [B] float64 (det g differentiable). Terms: monge_ampere.
+// det_g, omega_sq, weights: [B] float64 (det g differentiable). Terms: monge_ampere. With MongeAmpereKappa::Batch,
+// `kappa` is ignored and κ_b (above) is used.
 LossValue monge_ampere_loss(const at::Tensor& det_g, const at::Tensor& omega_sq, const at::Tensor& weights,
-                            double kappa, MongeAmpereWeighting weighting);
+                            double kappa, MongeAmpereWeighting weighting,
+                            MongeAmpereKappa kappa_source = MongeAmpereKappa::TrainingSet);
 
 }  // namespace nmflow

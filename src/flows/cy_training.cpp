@@ -150,7 +150,7 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
     const at::Tensor jet = options.method == PhiJetMethod::Autograd ? at::Tensor()
                                                                      : train_jet.index_select(0, batch_index);
     const at::Tensor det_g = phi_model_det(model, batch, jet, options.method);
-    return monge_ampere_loss(det_g, batch.omega_sq, batch.weights, kappa, options.weighting);
+    return monge_ampere_loss(det_g, batch.omega_sq, batch.weights, kappa, options.weighting, options.kappa);
   };
   std::vector<CYEpochRecord> records;
   const auto on_evaluation = [&](const CYEpochRecord& progress) {

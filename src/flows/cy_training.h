@@ -21,6 +21,7 @@ struct CYTrainingOptions {
   int64_t epochs = 10;
   int64_t batch_size = 2000;  // points per step; an epoch is ⌊n_train/batch⌋ steps over a fresh permutation
   MongeAmpereWeighting weighting = MongeAmpereWeighting::Weighted;
+  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;  // κ of the loss: fixed (FS, training set) or per batch
   PhiJetMethod method = PhiJetMethod::WirtingerJet;  // how the training loss gets ∂∂̄φ
   int64_t eval_every = 1;  // σ on the validation set after every this many epochs (and before training)
   double max_wall_seconds = 0.0;  // > 0: stop (with a final σ) after the first epoch that ends past this budget

@@ -92,6 +92,7 @@ struct PhiModelConfig {
 
 struct CYLossConfig {
   std::string monge_ampere = "weighted";   // weighted | uniform (flows/cy_losses.h)
+  std::string kappa = "training_set";      // training_set | batch (flows/cy_losses.h)
 };
 
 struct CYTrainingConfig {

@@ -39,7 +39,7 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"variety", {"name", "psi"}},
         {"points", {"train", "validation"}},
         {"model", {"inputs", "hidden", "activation", "parameterisation", "sigma_w", "sigma_b"}},
-        {"loss", {"monge_ampere"}},
+        {"loss", {"monge_ampere", "kappa"}},
         {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip"}},
         {"training", {"epochs", "batch_size", "eval_every", "method", "max_wall_seconds"}},
         {"measures", {"curvature", "curvature_points"}},
@@ -252,9 +252,9 @@ void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const C
   read_variety(kind_section(context, root, root_node, "variety", kCY), c.variety);
   read_cy_points(kind_section(context, root, root_node, "points", kCY), c.cy_points);
   read_phi_model(kind_section(context, root, root_node, "model", kCY), c.phi_model);
-  c.cy_loss.monge_ampere =
-      kind_section(context, root, root_node, "loss", kCY).choice("monge_ampere", c.cy_loss.monge_ampere,
-                                                                 {"weighted", "uniform"});
+  ConfigReader loss = kind_section(context, root, root_node, "loss", kCY);
+  c.cy_loss.monge_ampere = loss.choice("monge_ampere", c.cy_loss.monge_ampere, {"weighted", "uniform"});
+  c.cy_loss.kappa = loss.choice("kappa", c.cy_loss.kappa, {"training_set", "batch"});
   ConfigReader optimizer = kind_section(context, root, root_node, "optimizer", kCY);
   read_optimizer_keys(optimizer, c.optimizer);
   ConfigReader training = kind_section(context, root, root_node, "training", kCY);

@@ -16,6 +16,7 @@
 
 using nmflow::KahlerPhiModel;
 using nmflow::KahlerPhiModelConfig;
+using nmflow::MongeAmpereKappa;
 using nmflow::MongeAmpereWeighting;
 using nmflow::PhiJetMethod;
 
@@ -55,6 +56,24 @@ TEST_CASE("Monge-Ampere loss: closed form on known values, weighted and uniform"
   CHECK_THROWS_AS(nmflow::monge_ampere_loss(det_g, omega_sq, weights, 0.0, MongeAmpereWeighting::Uniform),
                   nmflow::Error);
   CHECK_THROWS_AS(nmflow::parse_monge_ampere_weighting("mean"), nmflow::Error);
+}
+
+TEST_CASE("Monge-Ampere loss with a per-batch kappa: closed form, and kappa held constant in the gradient",
+          "[flows]") {
+  const at::Tensor det_g = at::tensor({2.0, 3.0, 6.0}, at::kDouble).requires_grad_(true);
+  const at::Tensor omega_sq = at::tensor({1.0, 1.0, 2.0}, at::kDouble);
+  const at::Tensor weights = at::tensor({1.0, 2.0, 1.0}, at::kDouble);
+  // ratios det/|Ω|² = 2, 3, 3; κ_b = (2 + 6 + 3)/4 = 11/4; residuals |1 − r/κ_b| = 3/11, 1/11, 1/11
+  const nmflow::LossValue loss = nmflow::monge_ampere_loss(det_g, omega_sq, weights, /*kappa (ignored)=*/-1.0,
+                                                           MongeAmpereWeighting::Weighted, MongeAmpereKappa::Batch);
+  CHECK(std::abs(loss.total.item<double>() - (3.0 + 2.0 + 1.0) / 11.0 / 4.0) < 1e-15);
+  // With κ_b detached: ∂L/∂det_i = w_i sign(r_i/κ_b − 1)/(κ_b |Ω_i|² Σw) = (−1, +2, +½)·(4/11)/4
+  // (a κ_b in the graph would add a term from ∂κ_b/∂det_i).
+  const at::Tensor grad = torch::autograd::grad({loss.total}, {det_g})[0];
+  CHECK_CLOSE(grad, at::tensor({-1.0, 2.0, 0.5}, at::kDouble) / 11.0, 1e-15);
+  CHECK(nmflow::parse_monge_ampere_kappa("batch") == MongeAmpereKappa::Batch);
+  CHECK(nmflow::monge_ampere_kappa_name(MongeAmpereKappa::TrainingSet) == "training_set");
+  CHECK_THROWS_AS(nmflow::parse_monge_ampere_kappa("minibatch"), nmflow::Error);
 }
 
 TEST_CASE("Gradient of the Monge-Ampere loss in the parameters matches central finite differences", "[flows]") {

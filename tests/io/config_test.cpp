@@ -270,7 +270,7 @@ TEST_CASE("A run killed with SIGKILL leaves a readable trajectory holding its re
 TEST_CASE("A cy_metric config reads every section, and the CY defaults apply where keys are absent", "[io]") {
   const ExperimentConfig c = load_config("kind: cy_metric\nseed: 4\nvariety: {name: dwork_quartic, psi: {re: 0.3, "
                                          "im: -0.2}}\npoints: {train: 300, validation: 50}\nmodel: {hidden: [8]}\n"
-                                         "loss: {monge_ampere: uniform}\noptimizer: {schedule: cosine}\n"
+                                         "loss: {monge_ampere: uniform, kappa: batch}\noptimizer: {schedule: cosine}\n"
                                          "training: {epochs: 3, batch_size: 100, method: input_hessian}\n",
                                          "test.yaml")
                              .config;
@@ -284,9 +284,19 @@ TEST_CASE("A cy_metric config reads every section, and the CY defaults apply whe
   CHECK(c.phi_model.hidden == std::vector<int64_t>{8});
   CHECK(c.phi_model.activation == "gelu");
   CHECK(c.cy_loss.monge_ampere == "uniform");
+  CHECK(c.cy_loss.kappa == "batch");
   CHECK(c.optimizer.lr == 1e-3);
   CHECK(c.training.method == "input_hessian");
   CHECK_FALSE(c.measures.curvature);
+}
+
+TEST_CASE("cy_metric: loss.kappa defaults to training_set and names its allowed values", "[io]") {
+  CHECK(load_config("kind: cy_metric\n", "test.yaml").config.cy_loss.kappa == "training_set");
+  const std::string message = error_of("kind: cy_metric\nloss: {kappa: minibatch}\n");
+  INFO(message);
+  CHECK(has(message, "loss.kappa"));
+  CHECK(has(message, "training_set"));
+  CHECK(has(message, "batch"));
 }
 
 TEST_CASE("cy_metric: an unknown variety name is rejected with the allowed names and a did-you-mean", "[io]") {
