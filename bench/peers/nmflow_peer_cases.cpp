@@ -249,6 +249,7 @@ void cy_case(const Args& args) {
   options.trainer.learning_rate = std::stod(args.at("lr"));
   options.epochs = integer(args, "epochs");
   options.batch_size = integer(args, "batch");
+  options.trainer.seed = static_cast<uint64_t>(integer(args, "shuffle_seed"));  // minibatch order
   options.eval_every = options.epochs;
   options.method = nmflow::PhiJetMethod::WirtingerJet;
   // The peer's loss: weighted_MAPE with κ renormalised on each batch (MLGeometry's compute_loss) — the same
@@ -332,7 +333,8 @@ int main(int argc, char** argv) {
     } else if (which == "sampling") {
       args = with({{"points", "100000"}});
     } else if (which == "cy") {
-      args = with({{"train", "10000"}, {"validation", "10000"}, {"epochs", "10"}, {"batch", "1000"}, {"lr", "1e-3"}});
+      args = with({{"train", "10000"}, {"validation", "10000"}, {"epochs", "10"}, {"batch", "1000"}, {"lr", "1e-3"},
+                   {"shuffle_seed", "0"}});
     } else if (which == "ntk") {
       args = with({{"n", "3"}, {"points", "1024"}, {"methods", "structured,fused"}, {"compare_points", "64"}});
     } else {
