@@ -98,12 +98,12 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
             o.select(1, 0).add_(b);
             break;
           }
-          // GEMM into cache-resident scratch (a GEMM writing straight into the batch-sized tensor ran at half the
-          // rate: its output lines are cold), then one streaming copy to the saved tensor.
-          at::Tensor t = t_buf.narrow(0, 0, tile_rows * width).view({np, s.rows, width});
+          // The GEMM writes the tile's pre-activations straight into the saved tensor when there is one (they
+          // stay in cache for the activation pass), else into scratch.
+          at::Tensor t = pre.empty() ? t_buf.narrow(0, 0, tile_rows * width).view({np, s.rows, width})
+                                     : pre[l].narrow(0, p0, np);
           at::Tensor t2 = t.view({tile_rows, width});
           at::mm_out(t2, cur, w.t());
-          if (!pre.empty()) pre[l].narrow(0, p0, np).copy_(t);
           const std::vector<at::Tensor> sigma = activation_jet_sigma(activation, t, b, 2);
           at::Tensor h = h_buf.narrow(0, 0, tile_rows * width);
           activation_jet_forward_cpu(t.data_ptr<T>(), h.data_ptr<T>(), sigma[0].data_ptr<T>(),
