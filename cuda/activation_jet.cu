@@ -37,15 +37,21 @@ unsigned block_count(int64_t units) {
   return static_cast<unsigned>((units + kThreadsPerBlock - 1) / kThreadsPerBlock);
 }
 
+// This thread's (point, unit), flattened: unit = b·W + w (also the index into σ's [B, W]).
+__device__ inline int64_t thread_unit() { return static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
+
+// Offset of row 0 of that (point, unit) in a [B, R, W] jet.
+__device__ inline int64_t row0_offset(int64_t unit, int rows, int width) {
+  return (unit / width) * rows * width + unit % width;
+}
+
 template <typename T>
 __global__ void activation_jet_forward_kernel(const T* __restrict__ t, T* __restrict__ out, const T* __restrict__ s0,
                                               const T* __restrict__ s1, const T* __restrict__ s2, int64_t batch,
                                               int rows, int width, const TermTable<T> table) {
-  const int64_t unit = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t unit = thread_unit();
   if (unit >= batch * width) return;
-  const int64_t b = unit / width;
-  const int64_t w = unit % width;
-  const int64_t base = b * rows * width + w;
+  const int64_t base = row0_offset(unit, rows, width);
   activation_jet_forward_lanes(t + base, out + base, width, rows, 1, s0 + unit, s1 + unit, s2 + unit, table.term,
                                table.count);
 }
@@ -55,11 +61,9 @@ __global__ void activation_jet_backward_kernel(const T* __restrict__ t, const T*
                                                T* __restrict__ grad_in, const T* __restrict__ s1,
                                                const T* __restrict__ s2, const T* __restrict__ s3, int64_t batch,
                                                int rows, int width, const TermTable<T> table) {
-  const int64_t unit = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  const int64_t unit = thread_unit();
   if (unit >= batch * width) return;
-  const int64_t b = unit / width;
-  const int64_t w = unit % width;
-  const int64_t base = b * rows * width + w;
+  const int64_t base = row0_offset(unit, rows, width);
   activation_jet_backward_lanes(t + base, grad_out + base, grad_in + base, width, rows, 1, s1 + unit, s2 + unit,
                                 s3 + unit, table.term, table.count);
 }
