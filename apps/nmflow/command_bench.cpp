@@ -28,7 +28,6 @@
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
-#include "ntk_method_list.h"
 
 namespace nmflow::cli {
 namespace {

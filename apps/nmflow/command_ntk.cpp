@@ -25,7 +25,6 @@
 #include "ntk/empirical_ntk.h"
 #include "ntk/frozen_ntk.h"
 #include "ntk/ntk_diagnostics.h"
-#include "ntk_method_list.h"
 
 namespace nmflow::cli {
 namespace {

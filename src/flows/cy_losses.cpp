@@ -4,30 +4,41 @@
 
 #include <ATen/ATen.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "geometry/kahler/cy_measures.h"
 
 namespace nmflow {
 
+namespace {
+
+constexpr EnumName<MongeAmpereWeighting> kMongeAmpereWeightingNames[] = {
+    {MongeAmpereWeighting::Uniform, "uniform"}, {MongeAmpereWeighting::Weighted, "weighted"}
+};
+
+}  // namespace
+
 MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name) {
-  if (name == "uniform") return MongeAmpereWeighting::Uniform;
-  if (name == "weighted") return MongeAmpereWeighting::Weighted;
-  throw_error(c10::str("unknown Monge–Ampère weighting '", name, "'; allowed: uniform, weighted"));
+  return parse_enum(kMongeAmpereWeightingNames, name, "Monge–Ampère weighting");
 }
 
-std::string monge_ampere_weighting_name(MongeAmpereWeighting weighting) {
-  return weighting == MongeAmpereWeighting::Uniform ? "uniform" : "weighted";
+std::string monge_ampere_weighting_name(MongeAmpereWeighting value) {
+  return enum_name(kMongeAmpereWeightingNames, value);
 }
+
+namespace {
+
+constexpr EnumName<MongeAmpereKappa> kMongeAmpereKappaNames[] = {
+    {MongeAmpereKappa::TrainingSet, "training_set"}, {MongeAmpereKappa::Batch, "batch"}
+};
+
+}  // namespace
 
 MongeAmpereKappa parse_monge_ampere_kappa(const std::string& name) {
-  if (name == "training_set") return MongeAmpereKappa::TrainingSet;
-  if (name == "batch") return MongeAmpereKappa::Batch;
-  throw_error(c10::str("unknown Monge–Ampère kappa '", name, "'; allowed: training_set, batch"));
+  return parse_enum(kMongeAmpereKappaNames, name, "Monge–Ampère kappa");
 }
 
-std::string monge_ampere_kappa_name(MongeAmpereKappa kappa) {
-  return kappa == MongeAmpereKappa::Batch ? "batch" : "training_set";
-}
+std::string monge_ampere_kappa_name(MongeAmpereKappa value) { return enum_name(kMongeAmpereKappaNames, value); }
 
 double fubini_study_kappa(const CYPointSet& points) {
   return cy_accuracy(points.weights, points.omega_sq, points.det_g_fs).kappa;

@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "flows/cy_losses.h"
 #include "flows/trainer.h"
@@ -244,33 +245,24 @@ at::Tensor column(const std::vector<CYEpochRecord>& records, double CYEpochRecor
   return at::tensor(values, at::kDouble);
 }
 
+constexpr EnumName<LadderRegime> kLadderRegimeNames[] = {
+    {LadderRegime::Adam, "adam"}, {LadderRegime::Sgd, "sgd"}, {LadderRegime::LinearisedAdam, "linearised_adam"},
+    {LadderRegime::LinearisedSgd, "linearised_sgd"}};
+
+constexpr EnumName<LadderInit> kLadderInitNames[] = {{LadderInit::Centred, "centred"},
+                                                     {LadderInit::ZeroOutput, "zero_output"}};
+
 }  // namespace
 
 LadderRegime parse_ladder_regime(const std::string& name) {
-  if (name == "adam") return LadderRegime::Adam;
-  if (name == "sgd") return LadderRegime::Sgd;
-  if (name == "linearised_adam") return LadderRegime::LinearisedAdam;
-  if (name == "linearised_sgd") return LadderRegime::LinearisedSgd;
-  throw_error(c10::str("unknown ladder regime '", name, "'; allowed: adam, sgd, linearised_adam, linearised_sgd"));
+  return parse_enum(kLadderRegimeNames, name, "ladder regime");
 }
 
-std::string ladder_regime_name(LadderRegime regime) {
-  switch (regime) {
-    case LadderRegime::Adam: return "adam";
-    case LadderRegime::Sgd: return "sgd";
-    case LadderRegime::LinearisedAdam: return "linearised_adam";
-    case LadderRegime::LinearisedSgd: return "linearised_sgd";
-  }
-  return "adam";
-}
+std::string ladder_regime_name(LadderRegime value) { return enum_name(kLadderRegimeNames, value); }
 
-LadderInit parse_ladder_init(const std::string& name) {
-  if (name == "centred") return LadderInit::Centred;
-  if (name == "zero_output") return LadderInit::ZeroOutput;
-  throw_error(c10::str("unknown ladder init '", name, "'; allowed: centred, zero_output"));
-}
+LadderInit parse_ladder_init(const std::string& name) { return parse_enum(kLadderInitNames, name, "ladder init"); }
 
-std::string ladder_init_name(LadderInit init) { return init == LadderInit::Centred ? "centred" : "zero_output"; }
+std::string ladder_init_name(LadderInit value) { return enum_name(kLadderInitNames, value); }
 
 void check_cy_width_ladder_options(const CYWidthLadderOptions& options) {
   NMFLOW_CHECK(!options.widths.empty() && !options.seeds.empty() && !options.regimes.empty(),

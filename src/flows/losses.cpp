@@ -4,21 +4,26 @@
 
 #include <ATen/ATen.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "geometry/curvature/curvature_reference.h"
 #include "geometry/curvature/fused_curvature.h"
 
 namespace nmflow {
 
+namespace {
+
+constexpr EnumName<CurvatureBackend> kCurvatureBackendNames[] = {
+    {CurvatureBackend::Reference, "reference"}, {CurvatureBackend::Fused, "fused"}
+};
+
+}  // namespace
+
 CurvatureBackend parse_curvature_backend(const std::string& name) {
-  if (name == "reference") return CurvatureBackend::Reference;
-  if (name == "fused") return CurvatureBackend::Fused;
-  throw_error(c10::str("unknown curvature backend '", name, "'; allowed: reference, fused"));
+  return parse_enum(kCurvatureBackendNames, name, "curvature backend");
 }
 
-std::string curvature_backend_name(CurvatureBackend backend) {
-  return backend == CurvatureBackend::Reference ? "reference" : "fused";
-}
+std::string curvature_backend_name(CurvatureBackend value) { return enum_name(kCurvatureBackendNames, value); }
 
 CurvatureFields curvature_fields(const MetricJet& jet, CurvatureBackend backend) {
   check_metric_jet(jet, "curvature_fields");

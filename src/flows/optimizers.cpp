@@ -5,25 +5,22 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace nmflow {
 
-OptimizerKind parse_optimizer(const std::string& name) {
-  if (name == "gradient_descent") return OptimizerKind::GradientDescent;
-  if (name == "adam") return OptimizerKind::Adam;
-  if (name == "lbfgs") return OptimizerKind::Lbfgs;
-  throw_error(c10::str("unknown optimizer '", name, "'; allowed: gradient_descent, adam, lbfgs"));
-}
+namespace {
 
-std::string optimizer_name(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::GradientDescent: return "gradient_descent";
-    case OptimizerKind::Adam: return "adam";
-    case OptimizerKind::Lbfgs: return "lbfgs";
-  }
-  return "unknown";
-}
+constexpr EnumName<OptimizerKind> kOptimizerKindNames[] = {
+    {OptimizerKind::GradientDescent, "gradient_descent"}, {OptimizerKind::Adam, "adam"}, {OptimizerKind::Lbfgs, "lbfgs"}
+};
+
+}  // namespace
+
+OptimizerKind parse_optimizer(const std::string& name) { return parse_enum(kOptimizerKindNames, name, "optimizer"); }
+
+std::string optimizer_name(OptimizerKind value) { return enum_name(kOptimizerKindNames, value); }
 
 void check_optimizer_options(const OptimizerOptions& o) {
   NMFLOW_CHECK(o.adam_beta1 >= 0.0 && o.adam_beta1 < 1.0, "adam_beta1 must be in [0, 1); got ", o.adam_beta1);

@@ -7,25 +7,27 @@
 #include <ATen/core/grad_mode.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "io/hdf5_file.h"
 
 namespace nmflow {
 
+namespace {
+
+constexpr EnumName<LearningRateSchedule> kLearningRateScheduleNames[] = {
+    {LearningRateSchedule::Constant, "constant"}, {LearningRateSchedule::Exponential, "exponential"},
+    {LearningRateSchedule::Cosine, "cosine"}
+};
+
+}  // namespace
+
 LearningRateSchedule parse_learning_rate_schedule(const std::string& name) {
-  if (name == "constant") return LearningRateSchedule::Constant;
-  if (name == "exponential") return LearningRateSchedule::Exponential;
-  if (name == "cosine") return LearningRateSchedule::Cosine;
-  throw_error(c10::str("unknown learning-rate schedule '", name, "'; allowed: constant, exponential, cosine"));
+  return parse_enum(kLearningRateScheduleNames, name, "learning-rate schedule");
 }
 
-std::string learning_rate_schedule_name(LearningRateSchedule schedule) {
-  switch (schedule) {
-    case LearningRateSchedule::Constant: return "constant";
-    case LearningRateSchedule::Exponential: return "exponential";
-    case LearningRateSchedule::Cosine: return "cosine";
-  }
-  return "unknown";
+std::string learning_rate_schedule_name(LearningRateSchedule value) {
+  return enum_name(kLearningRateScheduleNames, value);
 }
 
 void check_trainer_options(const TrainerOptions& o) {

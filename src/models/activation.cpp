@@ -4,13 +4,12 @@
 
 #include <cmath>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace nmflow {
 
 namespace {
-
-constexpr const char* kAllowed = "tanh, gelu, softplus, erf, sin, cos, relu";
 
 // Truncates a full list {φ, φ', φ'', φ''', φ''''} to the requested order.
 std::vector<at::Tensor> first(std::vector<at::Tensor> all, int64_t order) {
@@ -18,31 +17,16 @@ std::vector<at::Tensor> first(std::vector<at::Tensor> all, int64_t order) {
   return all;
 }
 
+constexpr EnumName<Activation> kActivationNames[] = {
+    {Activation::Tanh, "tanh"}, {Activation::Gelu, "gelu"}, {Activation::Softplus, "softplus"},
+    {Activation::Erf, "erf"}, {Activation::Sin, "sin"}, {Activation::Cos, "cos"}, {Activation::Relu, "relu"}
+};
+
 }  // namespace
 
-Activation parse_activation(const std::string& name) {
-  if (name == "tanh") return Activation::Tanh;
-  if (name == "gelu") return Activation::Gelu;
-  if (name == "softplus") return Activation::Softplus;
-  if (name == "erf") return Activation::Erf;
-  if (name == "sin") return Activation::Sin;
-  if (name == "cos") return Activation::Cos;
-  if (name == "relu") return Activation::Relu;
-  throw_error(c10::str("unknown activation '", name, "'; allowed: ", kAllowed));
-}
+Activation parse_activation(const std::string& name) { return parse_enum(kActivationNames, name, "activation"); }
 
-std::string activation_name(Activation activation) {
-  switch (activation) {
-    case Activation::Tanh: return "tanh";
-    case Activation::Gelu: return "gelu";
-    case Activation::Softplus: return "softplus";
-    case Activation::Erf: return "erf";
-    case Activation::Sin: return "sin";
-    case Activation::Cos: return "cos";
-    case Activation::Relu: return "relu";
-  }
-  throw_error("activation_name: invalid Activation enum value");
-}
+std::string activation_name(Activation value) { return enum_name(kActivationNames, value); }
 
 int64_t max_jet_order(Activation activation) { return activation == Activation::Relu ? 1 : 4; }
 

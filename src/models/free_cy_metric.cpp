@@ -6,6 +6,7 @@
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "geometry/kahler/fubini_study.h"
 #include "geometry/kahler/patch_transition.h"
@@ -80,23 +81,18 @@ void check_head_inputs(const at::Tensor& v, const at::Tensor& g_fs, int64_t m, c
                g_fs.scalar_type());
 }
 
+constexpr EnumName<FreeMetricHead> kFreeMetricHeadNames[] = {
+    {FreeMetricHead::Free, "free"}, {FreeMetricHead::Additive, "additive"},
+    {FreeMetricHead::Multiplicative, "multiplicative"}
+};
+
 }  // namespace
 
 FreeMetricHead parse_free_metric_head(const std::string& name) {
-  if (name == "free") return FreeMetricHead::Free;
-  if (name == "additive") return FreeMetricHead::Additive;
-  if (name == "multiplicative") return FreeMetricHead::Multiplicative;
-  throw_error(c10::str("unknown free metric head '", name, "'; allowed: free, additive, multiplicative"));
+  return parse_enum(kFreeMetricHeadNames, name, "free metric head");
 }
 
-std::string free_metric_head_name(FreeMetricHead head) {
-  switch (head) {
-    case FreeMetricHead::Free: return "free";
-    case FreeMetricHead::Additive: return "additive";
-    case FreeMetricHead::Multiplicative: return "multiplicative";
-  }
-  return "multiplicative";
-}
+std::string free_metric_head_name(FreeMetricHead value) { return enum_name(kFreeMetricHeadNames, value); }
 
 at::Tensor free_metric_head(FreeMetricHead head, const at::Tensor& v_in, const at::Tensor& g_fs) {
   const int64_t m = output_side(v_in, "free_metric_head");

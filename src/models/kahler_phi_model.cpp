@@ -4,6 +4,7 @@
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/autograd.h>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "models/activation_jet.h"
 #include "models/jet_trunk.h"
@@ -145,33 +146,30 @@ void check_points(const at::Tensor& z, const at::Tensor& pullback, const at::Ten
                ": patch must be [", z.size(0), "] int64, got ", patch.sizes(), " ", patch.scalar_type());
 }
 
+constexpr EnumName<PhiInputs> kPhiInputsNames[] = {
+    {PhiInputs::Invariant, "invariant"}, {PhiInputs::PatchAffine, "patch_affine"}
+};
+
 }  // namespace
 
-PhiInputs parse_phi_inputs(const std::string& name) {
-  if (name == "invariant") return PhiInputs::Invariant;
-  if (name == "patch_affine") return PhiInputs::PatchAffine;
-  throw_error(c10::str("unknown φ-model inputs '", name, "'; allowed: invariant, patch_affine"));
-}
+PhiInputs parse_phi_inputs(const std::string& name) { return parse_enum(kPhiInputsNames, name, "φ-model inputs"); }
 
-std::string phi_inputs_name(PhiInputs inputs) {
-  return inputs == PhiInputs::Invariant ? "invariant" : "patch_affine";
-}
+std::string phi_inputs_name(PhiInputs value) { return enum_name(kPhiInputsNames, value); }
+
+namespace {
+
+constexpr EnumName<PhiJetMethod> kPhiJetMethodNames[] = {
+    {PhiJetMethod::WirtingerJet, "wirtinger_jet"}, {PhiJetMethod::InputHessian, "input_hessian"},
+    {PhiJetMethod::Autograd, "autograd"}
+};
+
+}  // namespace
 
 PhiJetMethod parse_phi_jet_method(const std::string& name) {
-  if (name == "wirtinger_jet") return PhiJetMethod::WirtingerJet;
-  if (name == "input_hessian") return PhiJetMethod::InputHessian;
-  if (name == "autograd") return PhiJetMethod::Autograd;
-  throw_error(c10::str("unknown φ jet method '", name, "'; allowed: wirtinger_jet, input_hessian, autograd"));
+  return parse_enum(kPhiJetMethodNames, name, "φ jet method");
 }
 
-std::string phi_jet_method_name(PhiJetMethod method) {
-  switch (method) {
-    case PhiJetMethod::WirtingerJet: return "wirtinger_jet";
-    case PhiJetMethod::InputHessian: return "input_hessian";
-    case PhiJetMethod::Autograd: return "autograd";
-  }
-  return "wirtinger_jet";
-}
+std::string phi_jet_method_name(PhiJetMethod value) { return enum_name(kPhiJetMethodNames, value); }
 
 int64_t phi_input_dim(PhiInputs inputs, int64_t n_coords) {
   return inputs == PhiInputs::Invariant ? n_coords * n_coords : 2 * n_coords;

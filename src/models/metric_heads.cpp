@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "models/matrix_jet_ops.h"
 #include "models/symmetric_packing.h"
@@ -65,25 +66,18 @@ void check_outputs(const MetricHead& head, const at::Tensor& value, const char* 
                "' with n = ", head.dim, " needs outputs [B, ", outputs, "], got ", value.sizes());
 }
 
+constexpr EnumName<MetricHeadKind> kMetricHeadKindNames[] = {
+    {MetricHeadKind::FreeSpd, "free_spd"}, {MetricHeadKind::Symmetric, "symmetric"},
+    {MetricHeadKind::Conformal, "conformal"}, {MetricHeadKind::FrameExponential, "frame_exp"}
+};
+
 }  // namespace
 
 MetricHeadKind parse_metric_head(const std::string& name) {
-  if (name == "free_spd") return MetricHeadKind::FreeSpd;
-  if (name == "symmetric") return MetricHeadKind::Symmetric;
-  if (name == "conformal") return MetricHeadKind::Conformal;
-  if (name == "frame_exp") return MetricHeadKind::FrameExponential;
-  throw_error(c10::str("unknown metric head '", name, "'; allowed: free_spd, symmetric, conformal, frame_exp"));
+  return parse_enum(kMetricHeadKindNames, name, "metric head");
 }
 
-std::string metric_head_name(MetricHeadKind kind) {
-  switch (kind) {
-    case MetricHeadKind::FreeSpd: return "free_spd";
-    case MetricHeadKind::Symmetric: return "symmetric";
-    case MetricHeadKind::Conformal: return "conformal";
-    case MetricHeadKind::FrameExponential: return "frame_exp";
-  }
-  throw_error("metric_head_name: invalid MetricHeadKind enum value");
-}
+std::string metric_head_name(MetricHeadKind value) { return enum_name(kMetricHeadKindNames, value); }
 
 void check_metric_head(const MetricHead& head) {
   NMFLOW_CHECK(head.dim >= 1, "metric head: dimension n must be ≥ 1, got ", head.dim);

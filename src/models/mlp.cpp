@@ -5,19 +5,24 @@
 
 #include <cmath>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace nmflow {
 
+namespace {
+
+constexpr EnumName<Parameterisation> kParameterisationNames[] = {
+    {Parameterisation::Standard, "standard"}, {Parameterisation::Ntk, "ntk"}
+};
+
+}  // namespace
+
 Parameterisation parse_parameterisation(const std::string& name) {
-  if (name == "standard") return Parameterisation::Standard;
-  if (name == "ntk") return Parameterisation::Ntk;
-  throw_error(c10::str("unknown parameterisation '", name, "'; allowed: standard, ntk"));
+  return parse_enum(kParameterisationNames, name, "parameterisation");
 }
 
-std::string parameterisation_name(Parameterisation parameterisation) {
-  return parameterisation == Parameterisation::Standard ? "standard" : "ntk";
-}
+std::string parameterisation_name(Parameterisation value) { return enum_name(kParameterisationNames, value); }
 
 void check_mlp_config(const MlpConfig& config) {
   NMFLOW_CHECK(config.input_dim > 0, "Mlp: input_dim must be ≥ 1, got ", config.input_dim);

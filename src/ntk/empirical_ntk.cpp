@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 #include "models/symmetric_packing.h"
 #include "ntk/fused_ntk.h"
@@ -85,26 +86,16 @@ at::Tensor ntk_from_products(const NeuralMetric& model, const at::Tensor& x, con
   return at::stack(columns, 1);
 }
 
+constexpr EnumName<NtkMethod> kNtkMethodNames[] = {
+    {NtkMethod::JacobianContraction, "jacobian"}, {NtkMethod::NtkVectorProducts, "ntk_vector_products"},
+    {NtkMethod::Structured, "structured"}, {NtkMethod::Fused, "fused"}
+};
+
 }  // namespace
 
-NtkMethod parse_ntk_method(const std::string& name) {
-  if (name == "jacobian") return NtkMethod::JacobianContraction;
-  if (name == "ntk_vector_products") return NtkMethod::NtkVectorProducts;
-  if (name == "structured") return NtkMethod::Structured;
-  if (name == "fused") return NtkMethod::Fused;
-  throw_error(
-      c10::str("unknown NTK method '", name, "'; allowed: jacobian, ntk_vector_products, structured, fused"));
-}
+NtkMethod parse_ntk_method(const std::string& name) { return parse_enum(kNtkMethodNames, name, "NTK method"); }
 
-std::string ntk_method_name(NtkMethod method) {
-  switch (method) {
-    case NtkMethod::JacobianContraction: return "jacobian";
-    case NtkMethod::NtkVectorProducts: return "ntk_vector_products";
-    case NtkMethod::Structured: return "structured";
-    case NtkMethod::Fused: return "fused";
-  }
-  throw_error("ntk_method_name: invalid NtkMethod enum value");
-}
+std::string ntk_method_name(NtkMethod value) { return enum_name(kNtkMethodNames, value); }
 
 at::Tensor packed_metric(const NeuralMetric& model, const at::Tensor& x) {
   check_points(model, x, "x", "packed_metric");
@@ -115,6 +106,8 @@ at::Tensor packed_metric(const NeuralMetric& model, const at::Tensor& x) {
   const at::Tensor g = model.metric(x);
   return g.reshape({g.size(0), n * n}).index_select(1, flat_index);
 }
+
+std::vector<NtkMethod> all_ntk_methods() { return enum_values(kNtkMethodNames); }
 
 at::Tensor metric_parameter_jacobian(const NeuralMetric& model, const at::Tensor& x) {
   check_points(model, x, "x", "metric_parameter_jacobian");

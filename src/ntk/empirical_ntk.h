@@ -22,6 +22,7 @@
 //                        (kDefaultNtkMethod). Θ(x, x) with x2 the same tensor computes only half the tiles.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
@@ -37,6 +38,8 @@ constexpr NtkMethod kDefaultNtkMethod = NtkMethod::Fused;
 // "jacobian" | "ntk_vector_products" | "structured" | "fused"; throws nmflow::Error naming the allowed values.
 NtkMethod parse_ntk_method(const std::string& name);
 std::string ntk_method_name(NtkMethod method);
+// Every method, in enum order (the Jacobian contraction, the reference, first).
+std::vector<NtkMethod> all_ntk_methods();
 
 // x: [B, n] → [B, p], the packed components g_P(x_b) (differentiable in the parameters).
 at::Tensor packed_metric(const NeuralMetric& model, const at::Tensor& x);

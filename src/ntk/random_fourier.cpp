@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace nmflow {
@@ -33,12 +34,14 @@ double ball_chi(double z, int64_t d) {
   return std::tgamma(nu + 1.0) * std::pow(2.0 / z, nu) * std::cyl_bessel_j(nu, z);
 }
 
+constexpr EnumName<FrequencyDistribution> kFrequencyDistributionNames[] = {
+    {FrequencyDistribution::Gaussian, "gaussian"}, {FrequencyDistribution::UniformBall, "uniform_ball"}
+};
+
 }  // namespace
 
 FrequencyDistribution parse_frequency_distribution(const std::string& name) {
-  if (name == "gaussian") return FrequencyDistribution::Gaussian;
-  if (name == "uniform_ball") return FrequencyDistribution::UniformBall;
-  throw_error(c10::str("unknown frequency distribution '", name, "'; allowed: gaussian, uniform_ball"));
+  return parse_enum(kFrequencyDistributionNames, name, "frequency distribution");
 }
 
 at::Tensor rff_chi(FrequencyDistribution distribution, double scale, const at::Tensor& delta) {
