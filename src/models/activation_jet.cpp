@@ -85,12 +85,14 @@ void check_inputs(const at::Tensor& t, const at::Tensor& bias, const ActivationJ
   NMFLOW_CHECK(!bias.defined() || (bias.dim() == 1 && bias.size(0) == t.size(2) &&
                                    bias.scalar_type() == t.scalar_type() && bias.device() == t.device()),
                "activation_jet: bias must be [", t.size(2), "] of t's dtype and device, got ",
-               bias.defined() ? bias.sizes() : at::IntArrayRef{}, " ", bias.defined() ? bias.scalar_type() : t.scalar_type());
+               bias.defined() ? bias.sizes() : at::IntArrayRef{}, " ",
+               bias.defined() ? bias.scalar_type() : t.scalar_type());
 }
 
 }  // namespace
 
-std::vector<at::Tensor> activation_jet_sigma(Activation activation, const at::Tensor& t, const at::Tensor& bias, int64_t order) {
+std::vector<at::Tensor> activation_jet_sigma(Activation activation, const at::Tensor& t, const at::Tensor& bias,
+                                             int64_t order) {
   const at::NoGradGuard no_grad;
   at::Tensor z = t.select(1, 0);
   z = bias.defined() ? z + bias : z.contiguous();
@@ -114,8 +116,7 @@ template std::vector<JetProductTerm<float>> activation_jet_terms<float>(const Ac
 
 namespace {
 
-// CPU loops: one point per call of the lane functions, whole width as lanes. Non-template entry points so that
-// target_clones can clone them (the templates are inlined into each clone).
+// CPU loops: one point per call of the lane functions, whole width as lanes.
 template <typename T>
 NMFLOW_INLINE_INTO_CLONES void forward_points(const T* in, T* out, const T* s0, const T* s1, const T* s2,
                                               int64_t begin, int64_t end, int rows, int width,
@@ -138,52 +139,42 @@ NMFLOW_INLINE_INTO_CLONES void backward_points(const T* in, const T* grad_out, T
   }
 }
 
-NMFLOW_CPU_CLONES NMFLOW_FLATTEN void forward_points_f64(const double* in, double* out, const double* s0, const double* s1,
-                                          const double* s2, int64_t begin, int64_t end, int rows, int width,
-                                          const JetProductTerm<double>* terms, int term_count) {
-  forward_points(in, out, s0, s1, s2, begin, end, rows, width, terms, term_count);
-}
-NMFLOW_CPU_CLONES NMFLOW_FLATTEN void forward_points_f32(const float* in, float* out, const float* s0, const float* s1,
-                                          const float* s2, int64_t begin, int64_t end, int rows, int width,
-                                          const JetProductTerm<float>* terms, int term_count) {
-  forward_points(in, out, s0, s1, s2, begin, end, rows, width, terms, term_count);
-}
-NMFLOW_CPU_CLONES NMFLOW_FLATTEN void backward_points_f64(const double* in, const double* grad_out, double* grad_in,
-                                           const double* s1, const double* s2, const double* s3, int64_t begin,
-                                           int64_t end, int rows, int width, const JetProductTerm<double>* terms,
-                                           int term_count) {
-  backward_points(in, grad_out, grad_in, s1, s2, s3, begin, end, rows, width, terms, term_count);
-}
-NMFLOW_CPU_CLONES NMFLOW_FLATTEN void backward_points_f32(const float* in, const float* grad_out, float* grad_in, const float* s1,
-                                           const float* s2, const float* s3, int64_t begin, int64_t end, int rows,
-                                           int width, const JetProductTerm<float>* terms, int term_count) {
-  backward_points(in, grad_out, grad_in, s1, s2, s3, begin, end, rows, width, terms, term_count);
-}
-
 }  // namespace
 
-void activation_jet_forward_cpu(const double* in, double* out, const double* s0, const double* s1, const double* s2, int64_t b0,
-                 int64_t b1, int rows, int width, const JetProductTerm<double>* terms, int count) {
-  forward_points_f64(in, out, s0, s1, s2, b0, b1, rows, width, terms, count);
+// The public CPU entry points are the cloned functions themselves (target_clones needs non-template functions; the
+// templates above are inlined into each clone).
+NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_forward_cpu(const double* in, double* out, const double* s0,
+                                                                 const double* s1, const double* s2, int64_t b0,
+                                                                 int64_t b1, int rows, int width,
+                                                                 const JetProductTerm<double>* terms, int count) {
+  forward_points(in, out, s0, s1, s2, b0, b1, rows, width, terms, count);
 }
-void activation_jet_forward_cpu(const float* in, float* out, const float* s0, const float* s1, const float* s2, int64_t b0,
-                 int64_t b1, int rows, int width, const JetProductTerm<float>* terms, int count) {
-  forward_points_f32(in, out, s0, s1, s2, b0, b1, rows, width, terms, count);
+NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_forward_cpu(const float* in, float* out, const float* s0,
+                                                                 const float* s1, const float* s2, int64_t b0,
+                                                                 int64_t b1, int rows, int width,
+                                                                 const JetProductTerm<float>* terms, int count) {
+  forward_points(in, out, s0, s1, s2, b0, b1, rows, width, terms, count);
 }
-void activation_jet_backward_cpu(const double* in, const double* g, double* gi, const double* s1, const double* s2,
-                  const double* s3, int64_t b0, int64_t b1, int rows, int width, const JetProductTerm<double>* terms,
-                  int count) {
-  backward_points_f64(in, g, gi, s1, s2, s3, b0, b1, rows, width, terms, count);
+NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_backward_cpu(const double* in, const double* g, double* gi,
+                                                                  const double* s1, const double* s2,
+                                                                  const double* s3, int64_t b0, int64_t b1, int rows,
+                                                                  int width, const JetProductTerm<double>* terms,
+                                                                  int count) {
+  backward_points(in, g, gi, s1, s2, s3, b0, b1, rows, width, terms, count);
 }
-void activation_jet_backward_cpu(const float* in, const float* g, float* gi, const float* s1, const float* s2, const float* s3,
-                  int64_t b0, int64_t b1, int rows, int width, const JetProductTerm<float>* terms, int count) {
-  backward_points_f32(in, g, gi, s1, s2, s3, b0, b1, rows, width, terms, count);
+NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_backward_cpu(const float* in, const float* g, float* gi,
+                                                                  const float* s1, const float* s2, const float* s3,
+                                                                  int64_t b0, int64_t b1, int rows, int width,
+                                                                  const JetProductTerm<float>* terms, int count) {
+  backward_points(in, g, gi, s1, s2, s3, b0, b1, rows, width, terms, count);
 }
 
 namespace {
 
 // Points per parallel task: enough work per task (R·W values per point) to pay for the dispatch.
-int64_t grain_points(int64_t rows, int64_t width) { return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, rows * width)); }
+int64_t grain_points(int64_t rows, int64_t width) {
+  return std::max<int64_t>(1, 16384 / std::max<int64_t>(1, rows * width));
+}
 
 // GPU launches (cuda/activation_jet.cu); t, out, grad tensors and σ's are contiguous on one CUDA device.
 #ifdef NMFLOW_WITH_CUDA

@@ -67,7 +67,9 @@ TrunkShape shape_of(const at::Tensor& input_jet, at::TensorList params) {
 
 // Thread groups of consecutive tiles; each group owns its gradient accumulators (summed in a fixed order, so a run
 // is reproducible for a given thread count).
-int64_t group_count(const TrunkShape& s) { return std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), s.tiles)); }
+int64_t group_count(const TrunkShape& s) {
+  return std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), s.tiles));
+}
 
 // Runs the trunk tile by tile. `pre` (one [B, R, W_l] per hidden layer) receives the pre-activation jets when
 // non-empty (kept for the backward); otherwise they live only in the tile's scratch.
@@ -196,7 +198,9 @@ struct JetTrunkFunction : public torch::autograd::Function<JetTrunkFunction> {
     const at::Tensor x = input_jet.contiguous();
     const TrunkShape s = shape_of(x, params);
     std::vector<at::Tensor> pre;  // pre-activation jets of the hidden layers, saved for the backward
-    for (int64_t l = 0; l + 1 < s.layers; ++l) pre.push_back(at::empty({s.batch, s.rows, params[2 * l].size(0)}, x.options()));
+    for (int64_t l = 0; l + 1 < s.layers; ++l) {
+      pre.push_back(at::empty({s.batch, s.rows, params[2 * l].size(0)}, x.options()));
+    }
     at::Tensor out = at::empty({s.batch, s.rows, params[2 * (s.layers - 1)].size(0)}, x.options());
     {
       const at::NoGradGuard no_grad;

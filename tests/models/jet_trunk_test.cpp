@@ -110,7 +110,8 @@ TEST_CASE("fused trunk: a create_graph backward is exact (second derivatives in 
   std::vector<std::vector<at::Tensor>> second;
   for (const bool fused : {true, false}) {
     const at::Tensor x = x0.clone().requires_grad_(true);
-    const at::Tensor out = fused ? nmflow::mlp_jet_trunk(mlp, x, layout) : nmflow::mlp_jet_trunk_layered(mlp, x, layout);
+    const at::Tensor out =
+        fused ? nmflow::mlp_jet_trunk(mlp, x, layout) : nmflow::mlp_jet_trunk_layered(mlp, x, layout);
     const at::Tensor gx = gradients(out, upstream, {x}, /*create_graph=*/true)[0];
     REQUIRE(gx.requires_grad());
     std::vector<at::Tensor> wrt = mlp.parameters();
