@@ -90,12 +90,7 @@ at::Tensor model_det(const KahlerPhiModel& model, const CYPointSet& points) {
 
 // The first n points of a set (every per-point field).
 CYPointSet first_points(const CYPointSet& points, int64_t n) {
-  CYPointSet out = points;
-  for (at::Tensor* field : {&out.z, &out.patch, &out.eliminated, &out.local_indices, &out.pullback, &out.g_fs,
-                            &out.det_g_fs, &out.omega_sq, &out.weights}) {
-    *field = field->narrow(0, 0, n);
-  }
-  return out;
+  return map_cy_points(points, [n](const at::Tensor& t) { return t.narrow(0, 0, n); });
 }
 
 void write_scalar(Hdf5File& file, const std::string& name, double value) {
@@ -125,8 +120,13 @@ void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface
   summary.sigma_final = accuracy.sigma;
   summary.kappa_final = accuracy.kappa;
   if (measures_config.curvature) {
-    const CYPointSet points = first_points(validation, std::min(measures_config.curvature_points, validation.size()));
-    const CYCurvatureMeasures measures = cy_curvature_measures(surface, points, &model);
+    // On the CPU (the variety's polynomial and the Newton charts live there): a CPU copy of a model trained
+    // elsewhere, on the CPU copy of the first validation points.
+    KahlerPhiModel cpu_model = model;
+    cpu_model.to(at::Device(at::kCPU));
+    const CYPointSet points = cy_points_to(
+        first_points(validation, std::min(measures_config.curvature_points, validation.size())), at::kCPU);
+    const CYCurvatureMeasures measures = cy_curvature_measures(surface, points, &cpu_model);
     file.write_tensor("final/curvature/ricci_scalar", measures.ricci_scalar.detach());
     file.write_tensor("final/curvature/euler_density", measures.euler_density.detach());
     write_scalar(file, "final/ricci_measure", measures.ricci_measure);
@@ -141,11 +141,9 @@ void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface
   }
 }
 
-void check_run(const ExperimentConfig& config, const ExperimentRunOptions& options) {
+void check_run(const ExperimentConfig& config) {
   NMFLOW_CHECK(config.kind == "cy_metric", "run_cy_experiment: config kind is '", config.kind,
                "'; allowed: cy_metric");
-  NMFLOW_CHECK(options.device.empty() || options.device == "cpu",
-               "kind cy_metric runs on the CPU only so far; got device '", options.device, "'; allowed: cpu");
 }
 
 // The /epochs rows a resumed run keeps: those up to the checkpoint's epoch (rows an interrupted run wrote after its
@@ -206,11 +204,15 @@ void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const Ex
 
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
                                       const CYExperimentHooks& hooks) {
-  check_run(config, options);
+  check_run(config);
   const Hypersurface surface = variety_hypersurface(config.variety);
-  const CYPointSet train = sample_train_points(surface, config);
-  const CYPointSet validation = sample_validation_points(surface, config);
+  // The samplers run on the CPU (seeded, so a run's points do not depend on the device); training and evaluation
+  // run on options.device.
+  const at::Device device(options.device.empty() ? "cpu" : options.device);
+  const CYPointSet train = cy_points_to(sample_train_points(surface, config), device);
+  const CYPointSet validation = cy_points_to(sample_validation_points(surface, config), device);
   KahlerPhiModel model(phi_model_config(config), surface.n_coords());
+  model.to(device);
   CYExperimentSummary summary;
   summary.total_epochs = config.training.epochs;
   summary.steps_per_epoch = train.size() / config.training.batch_size;

@@ -6,7 +6,8 @@
 //               evaluation (flushed: a killed run leaves every record), then per-point η ratios and weights on the
 //               validation points and, with measures.curvature, the curvature measures of the trained metric;
 //   donaldson   balanced metrics for each k of donaldson.k (donaldson_experiment.h).
-// Runs are on the CPU. cy_metric writes a checkpoint (<output>.checkpoint: parameters, Adam state, generator, epoch,
+// cy_metric samples its points on the CPU and trains on options.device (cpu or cuda; the curvature measures run on a
+// CPU copy); donaldson runs on the CPU. cy_metric writes a checkpoint (<output>.checkpoint: parameters, Adam state, generator, epoch,
 // training time) at every evaluation after epoch 0; Ctrl-C stops at the next evaluation and still writes /final;
 // --resume continues from the checkpoint (also to a larger training.epochs) and reproduces an uninterrupted run bit
 // for bit on the CPU.
@@ -66,7 +67,7 @@ struct CYExperimentSummary {
 };
 
 // Builds everything, trains, writes options.output (and its checkpoint). Throws nmflow::Error (config.kind must be
-// cy_metric; the device "cpu"; with options.resume, the checkpoint and the run file must exist).
+// cy_metric; with options.resume, the checkpoint and the run file must exist).
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
                                       const CYExperimentHooks& hooks = {});
 

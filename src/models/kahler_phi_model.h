@@ -107,6 +107,8 @@ class KahlerPhiModel {
   at::Tensor phi(const at::Tensor& z, const at::Tensor& patch) const;
 
   const Mlp& mlp() const { return mlp_; }
+  // Moves the network to `device` (new leaf parameters: build optimisers afterwards).
+  void to(const at::Device& device) { mlp_.to(device); }
   std::vector<at::Tensor> parameters() const { return mlp_.parameters(); }
   const KahlerPhiModelConfig& config() const { return config_; }
   int64_t n_coords() const { return n_coords_; }

@@ -387,10 +387,12 @@ TEST_CASE("A misspelled kind is reported first, with the kinds allowed", "[io]")
   CHECK(has(message, "real_metric_flow, cy_metric, donaldson"));
 }
 
-TEST_CASE("cy_metric: the curvature measures and the CPU-only device are validated", "[io]") {
-  const std::string device = error_of("kind: cy_metric\ndevice: cuda\n");
+TEST_CASE("cy_metric: the curvature measures and the device are validated (donaldson: CPU only)", "[io]") {
+  CHECK(load_config("kind: cy_metric\ndevice: cuda\n", "t").config.device == "cuda");
+  CHECK(load_config("kind: cy_metric\ndevice: auto\n", "t").config.device == "auto");
+  const std::string device = error_of("kind: donaldson\ndevice: cuda\n");
   INFO(device);
-  CHECK(has(device, "device: kind cy_metric runs on the CPU only so far"));
+  CHECK(has(device, "device: kind donaldson runs on the CPU only so far"));
   const std::string points = error_of("kind: cy_metric\npoints: {validation: 50}\nmeasures: {curvature: true, "
                                       "curvature_points: 60}\n");
   INFO(points);

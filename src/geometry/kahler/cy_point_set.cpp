@@ -30,19 +30,24 @@ CYPointSet cy_point_set_from_patches(const PatchChoice& patches, double t) {
   return points;
 }
 
-CYPointSet select_cy_points(const CYPointSet& points, const at::Tensor& index) {
-  const auto rows = [&](const at::Tensor& t) { return t.defined() ? t.index_select(0, index) : at::Tensor(); };
-  CYPointSet out;
-  out.z = rows(points.z);
-  out.patch = rows(points.patch);
-  out.eliminated = rows(points.eliminated);
-  out.local_indices = rows(points.local_indices);
-  out.pullback = rows(points.pullback);
-  out.g_fs = rows(points.g_fs);
-  out.det_g_fs = rows(points.det_g_fs);
-  out.omega_sq = rows(points.omega_sq);
-  out.weights = rows(points.weights);
+CYPointSet map_cy_points(const CYPointSet& points, const std::function<at::Tensor(const at::Tensor&)>& map) {
+  CYPointSet out = points;
+  for (at::Tensor* field : {&out.z, &out.patch, &out.eliminated, &out.local_indices, &out.pullback, &out.g_fs,
+                            &out.det_g_fs, &out.omega_sq, &out.weights}) {
+    if (field->defined()) *field = map(*field);
+  }
   return out;
+}
+
+CYPointSet select_cy_points(const CYPointSet& points, const at::Tensor& index) {
+  CYPointSet out = map_cy_points(points, [&](const at::Tensor& t) { return t.index_select(0, index); });
+  out.lines_used = 0;  // a selection is not a sampler's output
+  out.lines_rejected = 0;
+  return out;
+}
+
+CYPointSet cy_points_to(const CYPointSet& points, const at::Device& device) {
+  return map_cy_points(points, [&](const at::Tensor& t) { return t.to(device); });
 }
 
 }  // namespace nmflow

@@ -1,6 +1,8 @@
 #pragma once
 // Points on a Calabi–Yau hypersurface with everything the metric models and losses need per point
 // (DESIGN.md §3): patch data, pullback, Fubini–Study metric, |Ω|² and integration weights.
+#include <functional>
+
 #include <ATen/core/Tensor.h>
 
 #include "geometry/kahler/hypersurface.h"
@@ -35,5 +37,11 @@ CYPointSet cy_point_set_from_patches(const PatchChoice& patches, double t = 1.0)
 // The rows `index` ([K] int64, same device) of every per-point tensor of `points` (undefined ones stay undefined);
 // the sampler counters are not carried over.
 CYPointSet select_cy_points(const CYPointSet& points, const at::Tensor& index);
+
+// Every tensor field of `points` through `map` (undefined fields stay undefined); the line counts are kept.
+CYPointSet map_cy_points(const CYPointSet& points, const std::function<at::Tensor(const at::Tensor&)>& map);
+
+// The same points on `device` (e.g. CUDA for training; the samplers run on the CPU).
+CYPointSet cy_points_to(const CYPointSet& points, const at::Device& device);
 
 }  // namespace nmflow
