@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "common/error.h"
+#include "driver_args.h"
+#include "driver_points.h"
 #include "flows/cy_free_training.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
@@ -21,32 +23,29 @@
 
 namespace {
 
-using Args = std::map<std::string, std::string>;
+using Args = nmflow::bench::DriverArgs;
 
 Args parse(int argc, char** argv) {
-  Args args{{"surface", "fermat_quintic"}, {"train", "20000"},     {"validation", "5000"},
-            {"head", "multiplicative"},    {"inputs", "invariant"}, {"hidden", "64,64,64"},
-            {"activation", "gelu"},        {"epochs", "30"},       {"batch", "1000"},
-            {"lr", "5e-3"},                {"min_lr", "1e-5"},     {"schedule", "cosine"},
-            {"weighting", "weighted"},     {"alpha_kahler", "1"},  {"alpha_transition", "1"},
-            {"minutes", "0"},              {"eval_every", "1"},    {"seed", "0"},
-            {"threads", "1"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t eq = arg.find('=');
-    NMFLOW_CHECK(eq != std::string::npos && args.count(arg.substr(0, eq)) == 1,
-                 "cy_free_training_run: bad argument '", arg, "'; use key=value with a key of the defaults");
-    args[arg.substr(0, eq)] = arg.substr(eq + 1);
-  }
-  return args;
-}
-
-std::vector<int64_t> widths(const std::string& text) {
-  std::vector<int64_t> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) out.push_back(std::stoll(item));
-  return out;
+  return nmflow::bench::parse_driver_args("cy_free_training_run", 1, argc, argv,
+                                          {{"surface", "fermat_quintic"},
+                                           {"train", "20000"},
+                                           {"validation", "5000"},
+                                           {"head", "multiplicative"},
+                                           {"inputs", "invariant"},
+                                           {"hidden", "64,64,64"},
+                                           {"activation", "gelu"},
+                                           {"epochs", "30"},
+                                           {"batch", "1000"},
+                                           {"lr", "5e-3"},
+                                           {"min_lr", "1e-5"},
+                                           {"schedule", "cosine"},
+                                           {"weighting", "weighted"},
+                                           {"alpha_kahler", "1"},
+                                           {"alpha_transition", "1"},
+                                           {"minutes", "0"},
+                                           {"eval_every", "1"},
+                                           {"seed", "0"},
+                                           {"threads", "1"}});
 }
 
 }  // namespace
@@ -57,18 +56,15 @@ int main(int argc, char** argv) {
     if (std::stoi(args["threads"]) > 0) at::set_num_threads(std::stoi(args["threads"]));
     const nmflow::Hypersurface surface = nmflow::make_hypersurface(args["surface"]);
     const uint64_t seed = std::stoull(args["seed"]);
-    nmflow::LineSamplerOptions sampler;
-    sampler.n_points = std::stoll(args["train"]);
-    sampler.seed = 1000 + seed;
-    const nmflow::CYPointSet train_points = nmflow::sample_cy_points(surface, sampler);
-    sampler.n_points = std::stoll(args["validation"]);
-    sampler.seed = 2000 + seed;
-    const nmflow::CYPointSet validation_points = nmflow::sample_cy_points(surface, sampler);
+    const nmflow::CYPointSet train_points =
+        nmflow::bench::sample_points(surface, std::stoll(args["train"]), 1000 + seed);
+    const nmflow::CYPointSet validation_points =
+        nmflow::bench::sample_points(surface, std::stoll(args["validation"]), 2000 + seed);
 
     nmflow::FreeCYMetricConfig config;
     config.head = nmflow::parse_free_metric_head(args["head"]);
     config.inputs = nmflow::parse_phi_inputs(args["inputs"]);
-    config.hidden = widths(args["hidden"]);
+    config.hidden = nmflow::bench::int_list(args["hidden"]);
     config.activation = nmflow::parse_activation(args["activation"]);
     config.seed = seed;
     nmflow::FreeCYMetric model(config, surface.n_coords());
@@ -95,8 +91,7 @@ int main(int argc, char** argv) {
     options.alpha_transition = std::stod(args["alpha_transition"]);
 
     std::printf("# %s train=%lld validation=%lld threads=%d", surface.name().c_str(),
-                static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
-                at::get_num_threads());
+                static_cast<long long>(train.size()), static_cast<long long>(validation.size()), at::get_num_threads());
     for (const auto& [key, value] : args) std::printf(" %s=%s", key.c_str(), value.c_str());
     // Scales to read L_K and L_T against: the same sums with the residual replaced by the FS quantity itself.
     const double m2 = static_cast<double>(surface.dim() * surface.dim());

@@ -18,6 +18,8 @@
 #include <string>
 
 #include "common/error.h"
+#include "driver_args.h"
+#include "driver_points.h"
 #include "flows/cy_training.h"
 #include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_measures.h"
@@ -27,32 +29,30 @@
 
 namespace {
 
-using Args = std::map<std::string, std::string>;
+using Args = nmflow::bench::DriverArgs;
 
 Args parse(int argc, char** argv) {
-  Args args{{"surface", "fermat_quintic"}, {"train", "50000"},     {"validation", "10000"},
-            {"hidden", "64,64,64"},        {"activation", "gelu"}, {"inputs", "invariant"},
-            {"epochs", "100"},             {"batch", "2000"},      {"lr", "1e-3"},
-            {"min_lr", "1e-4"},            {"schedule", "cosine"}, {"weighting", "weighted"},
-            {"method", "wirtinger_jet"},   {"dtype", "float64"},   {"minutes", "0"},
-            {"eval_every", "1"},           {"seed", "0"},          {"threads", "0"},
-            {"curvature", "0"},            {"curvature_chunk", "256"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t eq = arg.find('=');
-    NMFLOW_CHECK(eq != std::string::npos && args.count(arg.substr(0, eq)) == 1, "cy_training_run: bad argument '",
-                 arg, "'; use key=value with a key of the defaults");
-    args[arg.substr(0, eq)] = arg.substr(eq + 1);
-  }
-  return args;
-}
-
-std::vector<int64_t> widths(const std::string& text) {
-  std::vector<int64_t> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) out.push_back(std::stoll(item));
-  return out;
+  return nmflow::bench::parse_driver_args("cy_training_run", 1, argc, argv,
+                                          {{"surface", "fermat_quintic"},
+                                           {"train", "50000"},
+                                           {"validation", "10000"},
+                                           {"hidden", "64,64,64"},
+                                           {"activation", "gelu"},
+                                           {"inputs", "invariant"},
+                                           {"epochs", "100"},
+                                           {"batch", "2000"},
+                                           {"lr", "1e-3"},
+                                           {"min_lr", "1e-4"},
+                                           {"schedule", "cosine"},
+                                           {"weighting", "weighted"},
+                                           {"method", "wirtinger_jet"},
+                                           {"dtype", "float64"},
+                                           {"minutes", "0"},
+                                           {"eval_every", "1"},
+                                           {"seed", "0"},
+                                           {"threads", "0"},
+                                           {"curvature", "0"},
+                                           {"curvature_chunk", "256"}});
 }
 
 // σ and the curvature measures of one metric (model == nullptr: Fubini–Study) on held-out points, with timing.
@@ -64,11 +64,11 @@ void print_curvature(const char* label, const nmflow::Hypersurface& surface, con
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   const at::Tensor det_g =
-      model == nullptr ? points.det_g_fs
-                       : nmflow::phi_model_det(*model, points,
-                                               nmflow::phi_input_jet(model->config().inputs, points,
-                                                                     model->config().dtype),
-                                               nmflow::PhiJetMethod::WirtingerJet);
+      model == nullptr
+          ? points.det_g_fs
+          : nmflow::phi_model_det(*model, points,
+                                  nmflow::phi_input_jet(model->config().inputs, points, model->config().dtype),
+                                  nmflow::PhiJetMethod::WirtingerJet);
   const nmflow::CYAccuracy acc = nmflow::cy_accuracy(points.weights, points.omega_sq, det_g.detach());
   std::printf("%s %lld %.6f %.6f %.4f %.4f %.3f %.3f %.1f %.1f\n", label, static_cast<long long>(points.size()),
               acc.sigma, r.ricci_measure, r.max_abs_ricci_scalar, r.mean_abs_ricci_scalar, r.euler_characteristic,
@@ -84,17 +84,13 @@ int main(int argc, char** argv) {
     if (std::stoi(args["threads"]) > 0) at::set_num_threads(std::stoi(args["threads"]));
     const nmflow::Hypersurface surface = nmflow::make_hypersurface(args["surface"]);
     const uint64_t seed = std::stoull(args["seed"]);
-    nmflow::LineSamplerOptions sampler;
-    sampler.n_points = std::stoll(args["train"]);
-    sampler.seed = 1000 + seed;
-    const nmflow::CYPointSet train = nmflow::sample_cy_points(surface, sampler);
-    sampler.n_points = std::stoll(args["validation"]);
-    sampler.seed = 2000 + seed;
-    const nmflow::CYPointSet validation = nmflow::sample_cy_points(surface, sampler);
+    const nmflow::CYPointSet train = nmflow::bench::sample_points(surface, std::stoll(args["train"]), 1000 + seed);
+    const nmflow::CYPointSet validation =
+        nmflow::bench::sample_points(surface, std::stoll(args["validation"]), 2000 + seed);
 
     nmflow::KahlerPhiModelConfig config;
     config.inputs = nmflow::parse_phi_inputs(args["inputs"]);
-    config.hidden = widths(args["hidden"]);
+    config.hidden = nmflow::bench::int_list(args["hidden"]);
     config.activation = nmflow::parse_activation(args["activation"]);
     config.seed = seed;
     NMFLOW_CHECK(args["dtype"] == "float64" || args["dtype"] == "float32", "dtype must be float64 or float32");
@@ -110,16 +106,15 @@ int main(int argc, char** argv) {
     const int64_t steps = options.epochs * (train.size() / options.batch_size);
     options.trainer.schedule_steps = steps;
     options.trainer.min_learning_rate = std::stod(args["min_lr"]);
-    options.trainer.decay_rate = std::pow(options.trainer.min_learning_rate / options.trainer.learning_rate,
-                                          1.0 / static_cast<double>(steps));
+    options.trainer.decay_rate =
+        std::pow(options.trainer.min_learning_rate / options.trainer.learning_rate, 1.0 / static_cast<double>(steps));
     options.weighting = nmflow::parse_monge_ampere_weighting(args["weighting"]);
     options.method = nmflow::parse_phi_jet_method(args["method"]);
     options.eval_every = std::stoll(args["eval_every"]);
     options.max_wall_seconds = 60.0 * std::stod(args["minutes"]);
 
     std::printf("# %s train=%lld validation=%lld threads=%d", surface.name().c_str(),
-                static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
-                at::get_num_threads());
+                static_cast<long long>(train.size()), static_cast<long long>(validation.size()), at::get_num_threads());
     for (const auto& [key, value] : args) std::printf(" %s=%s", key.c_str(), value.c_str());
     std::printf("\n# epoch steps wall_s cpu_s train_loss sigma_val kappa_val\n");
     std::fflush(stdout);
@@ -130,12 +125,11 @@ int main(int argc, char** argv) {
     });
     const int64_t curvature_points = std::stoll(args["curvature"]);
     if (curvature_points > 0) {
-      sampler.n_points = curvature_points;
-      sampler.seed = 3000 + seed;
-      const nmflow::CYPointSet held_out = nmflow::sample_cy_points(surface, sampler);
+      const nmflow::CYPointSet held_out = nmflow::bench::sample_points(surface, curvature_points, 3000 + seed);
       const int64_t chunk = std::stoll(args["curvature_chunk"]);
-      std::printf("# curvature on held-out points: metric points sigma ricci_measure max|R_K| mean|R_K| chi chi_se "
-                  "wall_s cpu_s\n");
+      std::printf(
+          "# curvature on held-out points: metric points sigma ricci_measure max|R_K| mean|R_K| chi chi_se "
+          "wall_s cpu_s\n");
       print_curvature("fubini_study", surface, held_out, nullptr, chunk);
       print_curvature("trained", surface, held_out, &model, chunk);
     }

@@ -4,6 +4,8 @@
 // with provenance. Arguments are key=value pairs (defaults in `Args`), e.g.
 //   cy_width_ladder surface=k3_quartic train=4000 validation=4000 probes=32 widths=16,64,256,1024 epochs=20
 //       regimes=adam,sgd,linearised_adam seeds=0,1 out=width_ladder.h5
+#include "flows/cy_width_ladder.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -16,7 +18,8 @@
 #include <vector>
 
 #include "common/error.h"
-#include "flows/cy_width_ladder.h"
+#include "driver_args.h"
+#include "driver_points.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "io/hdf5_file.h"
@@ -24,38 +27,32 @@
 
 namespace {
 
-using Args = std::map<std::string, std::string>;
+using Args = nmflow::bench::DriverArgs;
 
 Args parse(int argc, char** argv) {
-  Args args{{"surface", "k3_quartic"},  {"train", "4000"},       {"validation", "4000"},  {"probes", "32"},
-            {"widths", "16,64,256,1024"}, {"depth", "1"},        {"seeds", "0"},          {"init", "centred"},
-            {"regimes", "adam,sgd,linearised_adam"},             {"activation", "gelu"},  {"sigma_w", "1.0"},
-            {"sigma_b", "0.1"},         {"adam_lr", "1e-3"},     {"sgd_lr", "0.05"},      {"schedule", "constant"}, {"min_lr_fraction", "0"},      {"epochs", "20"},
-            {"batch", "500"},           {"eval_every", "5"},     {"point_seed", "0"},     {"threads", "1"},
-            {"out", "width_ladder.h5"}};
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t eq = arg.find('=');
-    NMFLOW_CHECK(eq != std::string::npos && args.count(arg.substr(0, eq)) == 1, "cy_width_ladder: bad argument '",
-                 arg, "'; use key=value with a key of the defaults");
-    args[arg.substr(0, eq)] = arg.substr(eq + 1);
-  }
-  return args;
-}
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) out.push_back(item);
-  return out;
-}
-
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions sampler;
-  sampler.n_points = n;
-  sampler.seed = seed;
-  return nmflow::sample_cy_points(surface, sampler);
+  return nmflow::bench::parse_driver_args("cy_width_ladder", 1, argc, argv,
+                                          {{"surface", "k3_quartic"},
+                                           {"train", "4000"},
+                                           {"validation", "4000"},
+                                           {"probes", "32"},
+                                           {"widths", "16,64,256,1024"},
+                                           {"depth", "1"},
+                                           {"seeds", "0"},
+                                           {"init", "centred"},
+                                           {"regimes", "adam,sgd,linearised_adam"},
+                                           {"activation", "gelu"},
+                                           {"sigma_w", "1.0"},
+                                           {"sigma_b", "0.1"},
+                                           {"adam_lr", "1e-3"},
+                                           {"sgd_lr", "0.05"},
+                                           {"schedule", "constant"},
+                                           {"min_lr_fraction", "0"},
+                                           {"epochs", "20"},
+                                           {"batch", "500"},
+                                           {"eval_every", "5"},
+                                           {"point_seed", "0"},
+                                           {"threads", "1"},
+                                           {"out", "width_ladder.h5"}});
 }
 
 }  // namespace
@@ -67,18 +64,22 @@ int main(int argc, char** argv) {
     if (std::stoi(args["threads"]) > 0) at::set_num_threads(std::stoi(args["threads"]));
     const nmflow::Hypersurface surface = nmflow::make_hypersurface(args["surface"]);
     const uint64_t point_seed = std::stoull(args["point_seed"]);
-    const nmflow::CYPointSet train = sample(surface, std::stoll(args["train"]), 1000 + point_seed);
-    const nmflow::CYPointSet validation = sample(surface, std::stoll(args["validation"]), 2000 + point_seed);
-    const nmflow::CYPointSet probes = sample(surface, std::stoll(args["probes"]), 3000 + point_seed);
+    const nmflow::CYPointSet train =
+        nmflow::bench::sample_points(surface, std::stoll(args["train"]), 1000 + point_seed);
+    const nmflow::CYPointSet validation =
+        nmflow::bench::sample_points(surface, std::stoll(args["validation"]), 2000 + point_seed);
+    const nmflow::CYPointSet probes =
+        nmflow::bench::sample_points(surface, std::stoll(args["probes"]), 3000 + point_seed);
 
     nmflow::CYWidthLadderOptions options;
     options.widths.clear();
-    for (const std::string& w : split(args["widths"])) options.widths.push_back(std::stoll(w));
+    for (const std::string& w : nmflow::bench::split_commas(args["widths"])) options.widths.push_back(std::stoll(w));
     options.depth = std::stoll(args["depth"]);
     options.seeds.clear();
-    for (const std::string& s : split(args["seeds"])) options.seeds.push_back(std::stoull(s));
+    for (const std::string& s : nmflow::bench::split_commas(args["seeds"])) options.seeds.push_back(std::stoull(s));
     options.regimes.clear();
-    for (const std::string& r : split(args["regimes"])) options.regimes.push_back(nmflow::parse_ladder_regime(r));
+    for (const std::string& r : nmflow::bench::split_commas(args["regimes"]))
+      options.regimes.push_back(nmflow::parse_ladder_regime(r));
     options.init = nmflow::parse_ladder_init(args["init"]);
     options.activation = nmflow::parse_activation(args["activation"]);
     options.sigma_w = std::stod(args["sigma_w"]);
@@ -95,10 +96,10 @@ int main(int argc, char** argv) {
     std::string command_line = argv[0];
     for (const auto& [key, value] : args) config_text += key + ": " + value + "\n";
     for (int i = 1; i < argc; ++i) command_line += std::string(" '") + argv[i] + "'";
-    std::printf("# %s train=%lld validation=%lld probes=%lld threads=%d init=%s depth=%lld\n",
-                surface.name().c_str(), static_cast<long long>(train.size()),
-                static_cast<long long>(validation.size()), static_cast<long long>(probes.size()),
-                at::get_num_threads(), args["init"].c_str(), static_cast<long long>(options.depth));
+    std::printf("# %s train=%lld validation=%lld probes=%lld threads=%d init=%s depth=%lld\n", surface.name().c_str(),
+                static_cast<long long>(train.size()), static_cast<long long>(validation.size()),
+                static_cast<long long>(probes.size()), at::get_num_threads(), args["init"].c_str(),
+                static_cast<long long>(options.depth));
     std::printf("# %6s %4s %-16s %8s %9s %9s %9s %9s %9s %9s %8s %8s\n", "width", "seed", "regime", "params",
                 "sigma_FS", "sigma_end", "sigma_min", "ntk_drift", "eta_drift", "w_drift", "cpu_s", "ntk_s");
     std::fflush(stdout);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "../driver_args.h"
 #include "common/error.h"
 #include "flows/cy_training.h"
 #include "geometry/curvature/fused_curvature.h"
@@ -33,30 +34,9 @@
 
 namespace {
 
-using Args = std::map<std::string, std::string>;
-
-Args parse(int argc, char** argv, Args defaults) {
-  for (int i = 2; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const size_t eq = arg.find('=');
-    NMFLOW_CHECK(eq != std::string::npos && defaults.count(arg.substr(0, eq)) == 1,
-                 "nmflow_peer_cases: bad argument '", arg, "' for case '", argv[1], "'; use key=value");
-    defaults[arg.substr(0, eq)] = arg.substr(eq + 1);
-  }
-  return defaults;
-}
+using Args = nmflow::bench::DriverArgs;
 
 int64_t integer(const Args& args, const std::string& key) { return std::stoll(args.at(key)); }
-
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> out;
-  std::stringstream stream(text);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -102,7 +82,8 @@ class Json {
     std::ofstream file(path);
     NMFLOW_CHECK(file.good(), "nmflow_peer_cases: cannot write ", path);
     file << "{\n";
-    for (size_t i = 0; i < entries_.size(); ++i) file << "  " << entries_[i] << (i + 1 < entries_.size() ? ",\n" : "\n");
+    for (size_t i = 0; i < entries_.size(); ++i)
+      file << "  " << entries_[i] << (i + 1 < entries_.size() ? ",\n" : "\n");
     file << "}\n";
   }
 
@@ -121,8 +102,7 @@ void write_mlp(nmflow::Hdf5File& file, const std::string& group, const nmflow::M
     scales.push_back(layers[l].weight_scale);
     scales.push_back(layers[l].bias_scale);
   }
-  file.write_tensor(group + "/scales",
-                    at::tensor(scales, at::kDouble).view({static_cast<int64_t>(layers.size()), 2}));
+  file.write_tensor(group + "/scales", at::tensor(scales, at::kDouble).view({static_cast<int64_t>(layers.size()), 2}));
 }
 
 // 3×64 tanh trunk, NTK parameterisation, symmetric head g = I + P(f): the network of the curvature and NTK cases.
@@ -201,7 +181,8 @@ void sampling_case(const Args& args) {
   const nmflow::CYAccuracy fs = nmflow::cy_accuracy(last.weights, last.omega_sq, last.det_g_fs);
   Json json;
   json.text("case", "sampling");
-  json.text("path", "sample_cy_points (line sampler + patches, pullbacks, g_FS, weights); raw = sample_line_intersections");
+  json.text("path",
+            "sample_cy_points (line sampler + patches, pullbacks, g_FS, weights); raw = sample_line_intersections");
   json.number("points", static_cast<double>(options.n_points));
   json.number("threads", at::get_num_threads());
   json.list("seconds", full);
@@ -263,7 +244,9 @@ void cy_case(const Args& args) {
 
   Json json;
   json.text("case", "cy");
-  json.text("path", "train_phi_model: Adam, Monge–Ampère (weighted, per-batch κ), wirtinger_jet ∂∂̄φ, invariant inputs, 3×64 gelu");
+  json.text(
+      "path",
+      "train_phi_model: Adam, Monge–Ampère (weighted, per-batch κ), wirtinger_jet ∂∂̄φ, invariant inputs, 3×64 gelu");
   json.number("train", static_cast<double>(train.size()));
   json.number("validation", static_cast<double>(validation.size()));
   json.number("epochs", static_cast<double>(options.epochs));
@@ -294,7 +277,7 @@ void ntk_case(const Args& args) {
   std::string best;
   double best_seconds = 0.0;
   at::Tensor theta;
-  for (const std::string& name : split(args.at("methods"))) {
+  for (const std::string& name : nmflow::bench::split_commas(args.at("methods"))) {
     const nmflow::NtkMethod method = nmflow::parse_ntk_method(name);
     const std::vector<double> seconds =
         time_reps(integer(args, "reps"), [&] { theta = nmflow::empirical_metric_ntk(metric, x, x, method); });
@@ -325,7 +308,7 @@ int main(int argc, char** argv) {
     const Args common{{"out", "."}, {"threads", "1"}, {"reps", "3"}};
     const auto with = [&](Args extra) {
       extra.insert(common.begin(), common.end());
-      return parse(argc, argv, extra);
+      return nmflow::bench::parse_driver_args("nmflow_peer_cases " + which, 2, argc, argv, extra);
     };
     Args args;
     if (which == "curvature") {
@@ -333,7 +316,11 @@ int main(int argc, char** argv) {
     } else if (which == "sampling") {
       args = with({{"points", "100000"}});
     } else if (which == "cy") {
-      args = with({{"train", "10000"}, {"validation", "10000"}, {"epochs", "10"}, {"batch", "1000"}, {"lr", "1e-3"},
+      args = with({{"train", "10000"},
+                   {"validation", "10000"},
+                   {"epochs", "10"},
+                   {"batch", "1000"},
+                   {"lr", "1e-3"},
                    {"shuffle_seed", "0"}});
     } else if (which == "ntk") {
       args = with({{"n", "3"}, {"points", "1024"}, {"methods", "structured,fused"}, {"compare_points", "64"}});
