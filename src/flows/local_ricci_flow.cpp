@@ -10,22 +10,12 @@
 #include "flows/losses.h"
 
 namespace nmflow {
-namespace {
-
-TrainerOptions gradient_descent(double learning_rate) {
-  TrainerOptions options;
-  options.optimizer.kind = OptimizerKind::GradientDescent;
-  options.learning_rate = learning_rate;
-  return options;
-}
-
-}  // namespace
 
 LocalGradientFlow::LocalGradientFlow(at::Tensor coefficients, Trainer::LossFn loss, double learning_rate,
                                      JetAtFn jet_at)
     : learning_rate_(learning_rate),
       jet_at_(std::move(jet_at)),
-      trainer_({std::move(coefficients)}, std::move(loss), gradient_descent(learning_rate)) {
+      trainer_({std::move(coefficients)}, std::move(loss), gradient_descent_options(learning_rate)) {
   NMFLOW_CHECK(learning_rate > 0.0, "LocalGradientFlow: η must be > 0, got ", learning_rate);
   NMFLOW_CHECK(static_cast<bool>(jet_at_), "LocalGradientFlow: jet_at must be set");
 }

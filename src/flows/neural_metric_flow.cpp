@@ -9,22 +9,11 @@
 
 namespace nmflow {
 
-namespace {
-
-TrainerOptions gradient_descent(double learning_rate) {
-  TrainerOptions options;
-  options.optimizer.kind = OptimizerKind::GradientDescent;
-  options.learning_rate = learning_rate;
-  return options;
-}
-
-}  // namespace
-
 NeuralMetricFlow::NeuralMetricFlow(NeuralMetric model, Trainer::LossFn loss, double learning_rate,
                                    CurvatureBackend backend)
     : model_(std::move(model)),
       backend_(backend),
-      trainer_(model_.parameters(), std::move(loss), gradient_descent(learning_rate)) {}
+      trainer_(model_.parameters(), std::move(loss), gradient_descent_options(learning_rate)) {}
 
 void NeuralMetricFlow::step(double dt) {
   const double eta = trainer_.learning_rate_at(0);

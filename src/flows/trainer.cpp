@@ -30,6 +30,13 @@ std::string learning_rate_schedule_name(LearningRateSchedule value) {
   return enum_name(kLearningRateScheduleNames, value);
 }
 
+TrainerOptions gradient_descent_options(double learning_rate) {
+  TrainerOptions options;
+  options.optimizer.kind = OptimizerKind::GradientDescent;
+  options.learning_rate = learning_rate;
+  return options;
+}
+
 void check_trainer_options(const TrainerOptions& o) {
   check_optimizer_options(o.optimizer);
   NMFLOW_CHECK(o.learning_rate > 0.0 && std::isfinite(o.learning_rate), "learning_rate must be positive; got ",

@@ -40,6 +40,10 @@ struct TrainerOptions {
 
 void check_trainer_options(const TrainerOptions& options);
 
+// Full-batch gradient descent at `learning_rate`, everything else default: the options of a metric flow
+// (flow time = learning rate × steps).
+TrainerOptions gradient_descent_options(double learning_rate);
+
 // What one step did, for the recorder (CLI, HDF5 writer).
 struct StepRecord {
   int64_t step = 0;             // index of this step (0-based)
