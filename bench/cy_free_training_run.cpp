@@ -15,7 +15,6 @@
 
 #include "common/error.h"
 #include "driver_args.h"
-#include "driver_points.h"
 #include "flows/cy_free_training.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
@@ -56,10 +55,9 @@ int main(int argc, char** argv) {
     if (std::stoi(args["threads"]) > 0) at::set_num_threads(std::stoi(args["threads"]));
     const nmflow::Hypersurface surface = nmflow::make_hypersurface(args["surface"]);
     const uint64_t seed = std::stoull(args["seed"]);
-    const nmflow::CYPointSet train_points =
-        nmflow::bench::sample_points(surface, std::stoll(args["train"]), 1000 + seed);
+    const nmflow::CYPointSet train_points = nmflow::sample_cy_points(surface, std::stoll(args["train"]), 1000 + seed);
     const nmflow::CYPointSet validation_points =
-        nmflow::bench::sample_points(surface, std::stoll(args["validation"]), 2000 + seed);
+        nmflow::sample_cy_points(surface, std::stoll(args["validation"]), 2000 + seed);
 
     nmflow::FreeCYMetricConfig config;
     config.head = nmflow::parse_free_metric_head(args["head"]);

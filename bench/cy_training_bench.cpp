@@ -20,10 +20,7 @@
 namespace {
 
 nmflow::CYPointSet quintic_points(int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(nmflow::fermat_quintic(), options);
+  return nmflow::sample_cy_points(nmflow::fermat_quintic(), n, seed);
 }
 
 void BM_CyTrainingEpoch(benchmark::State& state) {

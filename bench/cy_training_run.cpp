@@ -19,7 +19,6 @@
 
 #include "common/error.h"
 #include "driver_args.h"
-#include "driver_points.h"
 #include "flows/cy_training.h"
 #include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_measures.h"
@@ -84,9 +83,9 @@ int main(int argc, char** argv) {
     if (std::stoi(args["threads"]) > 0) at::set_num_threads(std::stoi(args["threads"]));
     const nmflow::Hypersurface surface = nmflow::make_hypersurface(args["surface"]);
     const uint64_t seed = std::stoull(args["seed"]);
-    const nmflow::CYPointSet train = nmflow::bench::sample_points(surface, std::stoll(args["train"]), 1000 + seed);
+    const nmflow::CYPointSet train = nmflow::sample_cy_points(surface, std::stoll(args["train"]), 1000 + seed);
     const nmflow::CYPointSet validation =
-        nmflow::bench::sample_points(surface, std::stoll(args["validation"]), 2000 + seed);
+        nmflow::sample_cy_points(surface, std::stoll(args["validation"]), 2000 + seed);
 
     nmflow::KahlerPhiModelConfig config;
     config.inputs = nmflow::parse_phi_inputs(args["inputs"]);
@@ -125,7 +124,7 @@ int main(int argc, char** argv) {
     });
     const int64_t curvature_points = std::stoll(args["curvature"]);
     if (curvature_points > 0) {
-      const nmflow::CYPointSet held_out = nmflow::bench::sample_points(surface, curvature_points, 3000 + seed);
+      const nmflow::CYPointSet held_out = nmflow::sample_cy_points(surface, curvature_points, 3000 + seed);
       const int64_t chunk = std::stoll(args["curvature_chunk"]);
       std::printf(
           "# curvature on held-out points: metric points sigma ricci_measure max|R_K| mean|R_K| chi chi_se "

@@ -19,7 +19,6 @@
 
 #include "common/error.h"
 #include "driver_args.h"
-#include "driver_points.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "io/hdf5_file.h"
@@ -64,12 +63,10 @@ int main(int argc, char** argv) {
     if (std::stoi(args["threads"]) > 0) at::set_num_threads(std::stoi(args["threads"]));
     const nmflow::Hypersurface surface = nmflow::make_hypersurface(args["surface"]);
     const uint64_t point_seed = std::stoull(args["point_seed"]);
-    const nmflow::CYPointSet train =
-        nmflow::bench::sample_points(surface, std::stoll(args["train"]), 1000 + point_seed);
+    const nmflow::CYPointSet train = nmflow::sample_cy_points(surface, std::stoll(args["train"]), 1000 + point_seed);
     const nmflow::CYPointSet validation =
-        nmflow::bench::sample_points(surface, std::stoll(args["validation"]), 2000 + point_seed);
-    const nmflow::CYPointSet probes =
-        nmflow::bench::sample_points(surface, std::stoll(args["probes"]), 3000 + point_seed);
+        nmflow::sample_cy_points(surface, std::stoll(args["validation"]), 2000 + point_seed);
+    const nmflow::CYPointSet probes = nmflow::sample_cy_points(surface, std::stoll(args["probes"]), 3000 + point_seed);
 
     nmflow::CYWidthLadderOptions options;
     options.widths.clear();

@@ -22,19 +22,12 @@
 
 namespace {
 
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t n_points, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n_points;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 void DonaldsonTOperator(benchmark::State& state) {
   const nmflow::Hypersurface quintic = nmflow::fermat_quintic();
   const at::Tensor exponents = nmflow::section_monomials(quintic, state.range(0));
   const int64_t n_k = exponents.size(0);
   const int64_t n_p = 10 * n_k * n_k;
-  const nmflow::CYPointSet points = sample(quintic, n_p, 1);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(quintic, n_p, 1);
   const at::Tensor h = at::eye(n_k, at::kComplexDouble);
   for (auto _ : state) {
     benchmark::DoNotOptimize(nmflow::donaldson_t_operator(exponents, h, points.z, points.weights));
@@ -51,8 +44,8 @@ void sigma_run(benchmark::State& state, const nmflow::Hypersurface& surface) {
   const int64_t k = state.range(0);
   const int64_t n_k = nmflow::section_monomials(surface, k).size(0);
   const int64_t n_p = std::max<int64_t>(10 * n_k * n_k, 20000);
-  const nmflow::CYPointSet balancing = sample(surface, n_p, 100 + k);
-  const nmflow::CYPointSet held_out = sample(surface, 50000, 7);
+  const nmflow::CYPointSet balancing = nmflow::sample_cy_points(surface, n_p, 100 + k);
+  const nmflow::CYPointSet held_out = nmflow::sample_cy_points(surface, 50000, 7);
   nmflow::DonaldsonOptions options;
   options.tolerance = 1e-10;
   for (auto _ : state) {

@@ -192,13 +192,6 @@ void sampling_case(const Args& args) {
   json.write(args.at("out") + "/sampling.nmflow.json");
 }
 
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t points, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = points;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 void write_points(nmflow::Hdf5File& file, const std::string& group, const nmflow::CYPointSet& points) {
   file.write_tensor(group + "/z", points.z);
   file.write_tensor(group + "/weights", points.weights);
@@ -214,8 +207,8 @@ at::Tensor eta(const nmflow::KahlerPhiModel& model, const nmflow::CYPointSet& po
 
 void cy_case(const Args& args) {
   const nmflow::Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet train = sample(quintic, integer(args, "train"), 1000);
-  const nmflow::CYPointSet validation = sample(quintic, integer(args, "validation"), 2000);
+  const nmflow::CYPointSet train = nmflow::sample_cy_points(quintic, integer(args, "train"), 1000);
+  const nmflow::CYPointSet validation = nmflow::sample_cy_points(quintic, integer(args, "validation"), 2000);
   nmflow::KahlerPhiModelConfig config;  // 3×64 gelu, invariant inputs u_IJ, output layer zeroed (φ ≡ 0 at start)
   config.seed = 0;
   nmflow::KahlerPhiModel model(config, quintic.n_coords());

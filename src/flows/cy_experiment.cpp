@@ -174,17 +174,11 @@ Hypersurface variety_hypersurface(const VarietyConfig& variety) {
 }
 
 CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config) {
-  LineSamplerOptions options;
-  options.n_points = config.cy_points.train;
-  options.seed = config.seed;
-  return sample_cy_points(surface, options);
+  return sample_cy_points(surface, config.cy_points.train, config.seed);
 }
 
 CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config) {
-  LineSamplerOptions options;
-  options.n_points = config.cy_points.validation;
-  options.seed = config.seed ^ kValidationSeedOffset;
-  return sample_cy_points(surface, options);
+  return sample_cy_points(surface, config.cy_points.validation, config.seed ^ kValidationSeedOffset);
 }
 
 void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,

@@ -23,13 +23,6 @@ using nmflow::PhiInputs;
 
 namespace {
 
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 at::Tensor as_real(const at::Tensor& complex) { return at::view_as_real(complex.contiguous()); }
 
 double mean_squared(const at::Tensor& c) { return as_real(c).square().sum().item<double>() / c.size(0); }
@@ -105,7 +98,7 @@ TEST_CASE("Kahler loss of a single non-symmetric derivative is 2 and transition 
 TEST_CASE("Chart transition Jacobian matches finite differences of the chart map and maps the pullbacks",
           "[flows]") {
   const nmflow::Hypersurface surface = nmflow::dwork_quintic({0.2, -0.1});
-  const nmflow::CYPointSet points = sample(surface, 15, 31);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 15, 31);
   const nmflow::PatchTransitions transitions = nmflow::patch_transitions(surface, points);
   const nmflow::CYPointSet& alt = transitions.alternative;
   const int64_t m = 3;
@@ -144,7 +137,7 @@ TEST_CASE("Chart transition Jacobian matches finite differences of the chart map
 TEST_CASE("g_FS and a phi-model metric are Kahler and patch-consistent: L_K and L_T vanish to rounding",
           "[flows]") {
   const nmflow::Hypersurface surface = nmflow::dwork_quintic({0.2, -0.1});
-  const nmflow::CYPointSet points = sample(surface, 12, 41);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 12, 41);
   const nmflow::FreeMetricData data =
       nmflow::prepare_free_metric_data(surface, points, PhiInputs::PatchAffine, at::kDouble);
   const int64_t m = 3;
@@ -185,7 +178,7 @@ TEST_CASE("g_FS and a phi-model metric are Kahler and patch-consistent: L_K and 
 
 TEST_CASE("A zero-initialised multiplicative model's loss is the Fubini-Study Monge-Ampere loss", "[flows]") {
   const nmflow::Hypersurface surface = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(surface, 200, 43);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 200, 43);
   const nmflow::FreeMetricData data =
       nmflow::prepare_free_metric_data(surface, points, PhiInputs::PatchAffine, at::kDouble);
   FreeCYMetricConfig config;
@@ -211,7 +204,7 @@ TEST_CASE("A zero-initialised multiplicative model's loss is the Fubini-Study Mo
 
 TEST_CASE("Parameter gradient of the free-model loss matches central differences", "[flows]") {
   const nmflow::Hypersurface surface = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(surface, 40, 47);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 40, 47);
   const nmflow::FreeMetricData data =
       nmflow::prepare_free_metric_data(surface, points, PhiInputs::PatchAffine, at::kDouble);
   const double kappa = nmflow::fubini_study_kappa(points);
@@ -244,8 +237,8 @@ TEST_CASE("Parameter gradient of the free-model loss matches central differences
 TEST_CASE("Short Adam training of the multiplicative model lowers sigma; the transition term lowers L_T",
           "[flows]") {
   const nmflow::Hypersurface surface = nmflow::fermat_quintic();
-  const nmflow::CYPointSet train_points = sample(surface, 1000, 1000);
-  const nmflow::CYPointSet validation_points = sample(surface, 500, 2000);
+  const nmflow::CYPointSet train_points = nmflow::sample_cy_points(surface, 1000, 1000);
+  const nmflow::CYPointSet validation_points = nmflow::sample_cy_points(surface, 500, 2000);
   const nmflow::FreeMetricData train =
       nmflow::prepare_free_metric_data(surface, train_points, PhiInputs::PatchAffine, at::kDouble);
   const nmflow::FreeMetricData validation =

@@ -23,10 +23,7 @@ using nmflow::PhiJetMethod;
 namespace {
 
 nmflow::CYPointSet sample(int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(nmflow::fermat_quintic(), options);
+  return nmflow::sample_cy_points(nmflow::fermat_quintic(), n, seed);
 }
 
 }  // namespace

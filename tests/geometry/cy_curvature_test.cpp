@@ -21,13 +21,6 @@ using nmflow::KahlerPhiModel;
 
 namespace {
 
-CYPointSet sample(const Hypersurface& surface, int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 // A random, non-zero φ (output layer kept) small enough that g = g_FS + ∂∂̄φ stays positive.
 KahlerPhiModel random_model(int64_t n_coords, uint64_t seed) {
   nmflow::KahlerPhiModelConfig config;
@@ -76,7 +69,7 @@ at::Tensor as_real(const at::Tensor& complex) { return at::view_as_real(complex.
 TEST_CASE("Newton embedding z(x): first derivatives are the pullback P, second derivatives match finite differences",
           "[geometry]") {
   for (const auto& surface : {nmflow::fermat_quintic(), nmflow::dwork_quartic({0.3, 0.2})}) {
-    const CYPointSet points = sample(surface, 12, 5);
+    const CYPointSet points = nmflow::sample_cy_points(surface, 12, 5);
     const int64_t m = surface.dim();
     const int64_t n = surface.n_coords();
     const at::Tensor u = at::zeros({points.size(), 2 * m}, at::kDouble).requires_grad_(true);
@@ -126,7 +119,7 @@ TEST_CASE("Newton embedding z(x): first derivatives are the pullback P, second d
 TEST_CASE("Metric rebuilt at dx = 0 equals g_FS + ddbar phi, and the potential route gives the same metric",
           "[geometry]") {
   const Hypersurface surface = nmflow::fermat_quintic();
-  const CYPointSet points = sample(surface, 10, 21);
+  const CYPointSet points = nmflow::sample_cy_points(surface, 10, 21);
   const KahlerPhiModel model = random_model(surface.n_coords(), 3);
   const at::Tensor ddbar = model.ddbar_phi(nmflow::phi_input_jet(model.config().inputs, points, at::kDouble),
                                            nmflow::PhiJetMethod::WirtingerJet);
@@ -148,7 +141,7 @@ TEST_CASE("Ricci and scalar curvature equal kahler_curvature_from_potential (nes
   };
   for (const Case& c : {Case{nmflow::fermat_quintic(), &quintic_model}, Case{nmflow::fermat_quintic(), nullptr},
                         Case{nmflow::dwork_quartic({0.3, 0.2}), nullptr}, Case{nmflow::fermat_cubic(), nullptr}}) {
-    const CYPointSet points = sample(c.surface, 6, 31);
+    const CYPointSet points = nmflow::sample_cy_points(c.surface, 6, 31);
     const auto curv = nmflow::cy_pointwise_curvature(c.surface, points, c.model);
     const at::Tensor u = at::zeros({points.size(), 2 * c.surface.dim()}, at::kDouble);
     const auto reference = nmflow::kahler_curvature_from_potential(local_potential(c.surface, points, c.model), u);
@@ -165,7 +158,7 @@ TEST_CASE("Ricci and scalar curvature equal kahler_curvature_from_potential (nes
 TEST_CASE("Linear CP^2 in P^3: R = pi (g g + g g), Ric = 3 pi g, R_K = 6 pi and chi = 3 at every point",
           "[geometry]") {
   const Hypersurface plane = hyperplane_p3();
-  const CYPointSet points = sample(plane, 40, 41);
+  const CYPointSet points = nmflow::sample_cy_points(plane, 40, 41);
   const auto measures = [&] {
     const c10::AutoGradMode no_grad(false);  // callers may evaluate under a no-grad guard
     return nmflow::cy_curvature_measures(plane, points, nullptr);
@@ -184,7 +177,7 @@ TEST_CASE("Linear CP^2 in P^3: R = pi (g g + g g), Ric = 3 pi g, R_K = 6 pi and 
 
 TEST_CASE("Kahler scalar curvature of FS on the quintic matches finite differences of log det g", "[geometry]") {
   const Hypersurface surface = nmflow::fermat_quintic();
-  const CYPointSet points = sample(surface, 4, 51);
+  const CYPointSet points = nmflow::sample_cy_points(surface, 4, 51);
   const int64_t m = surface.dim();
   const auto curv = nmflow::cy_pointwise_curvature(surface, points, nullptr);
   // log det (P G_FS P†) at moved points, P and G from Hypersurface::gradient and fubini_study_ambient.
@@ -231,7 +224,7 @@ TEST_CASE(
                         Case{nmflow::fermat_quartic(), 800, 24.0, false}, Case{nmflow::fermat_quartic(), 400, 24.0, true},
                         Case{nmflow::fermat_cubic(), 1000, 0.0, false}}) {
     INFO(c.surface.name() << (c.with_model ? " with a random phi-model" : " Fubini-Study"));
-    const CYPointSet points = sample(c.surface, c.n_points, 61);
+    const CYPointSet points = nmflow::sample_cy_points(c.surface, c.n_points, 61);
     const KahlerPhiModel model = random_model(c.surface.n_coords(), 9);
     const auto r = nmflow::cy_curvature_measures(c.surface, points, c.with_model ? &model : nullptr, 256);
     INFO("chi = " << r.euler_characteristic << " +- " << r.euler_standard_error);

@@ -19,13 +19,6 @@ using nmflow::Hypersurface;
 
 namespace {
 
-nmflow::CYPointSet sample(const Hypersurface& surface, int64_t n_points, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n_points;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 // A random Hermitian positive definite h = A A† + I, so the tests do not rely on the symmetry of identity.
 at::Tensor random_hermitian(int64_t n) {
   const at::Tensor a = at::randn({n, n}, at::kComplexDouble) / std::sqrt(static_cast<double>(n));
@@ -62,7 +55,7 @@ TEST_CASE("Donaldson T-operator as one weighted GEMM equals the explicit sum N_k
           "[geometry]") {
   at::manual_seed(21);
   const Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(quintic, 300, 21);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(quintic, 300, 21);
   const at::Tensor e = nmflow::section_monomials(quintic, 2);
   const int64_t n_k = e.size(0);
   const at::Tensor h = random_hermitian(n_k);
@@ -81,7 +74,7 @@ TEST_CASE("Donaldson T-operator as one weighted GEMM equals the explicit sum N_k
 TEST_CASE("k = 1 with h = I is Fubini-Study: same potential, metric and sigma as fubini_study / cy_accuracy",
           "[geometry]") {
   const Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(quintic, 20000, 7);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(quintic, 20000, 7);
   const nmflow::BalancedMetric fs = nmflow::balanced_metric_from(quintic, 1, at::eye(5, at::kComplexDouble));
   const at::Tensor z = points.z * c10::complex<double>(0.7, -0.4);  // any scaling of the homogeneous coordinates
   CHECK_CLOSE(nmflow::balanced_kahler_potential(fs, z), at::log(at::real((z * z.conj()).sum(1))) / M_PI, 1e-13);
@@ -100,7 +93,7 @@ TEST_CASE("Balanced-metric g = P G P-dagger equals the autograd Wirtinger Hessia
           "[geometry]") {
   at::manual_seed(22);
   const Hypersurface surface = nmflow::dwork_quintic({0.5, 0.3});
-  const nmflow::CYPointSet points = sample(surface, 10, 22);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 10, 22);
   const int64_t n_coords = surface.n_coords();
   const int64_t m = surface.dim();
   for (int64_t k : {2, 3}) {
@@ -142,7 +135,7 @@ TEST_CASE("Balanced-metric g = P G P-dagger equals the autograd Wirtinger Hessia
 TEST_CASE("Donaldson iteration reaches the balanced condition T(h) h^T = I on the Fermat quintic at k = 2",
           "[geometry]") {
   const Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(quintic, 10000, 23);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(quintic, 10000, 23);
   nmflow::DonaldsonOptions options;
   options.max_iterations = 15;
   const nmflow::BalancedMetric metric = nmflow::donaldson_balanced_metric(quintic, points, 2, options);
@@ -160,8 +153,8 @@ TEST_CASE("Donaldson iteration reaches the balanced condition T(h) h^T = I on th
 
 TEST_CASE("Balanced metrics on the Fermat quintic improve sigma for k = 1, 2, 3 (held-out points)", "[geometry]") {
   const Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet balancing = sample(quintic, 20000, 31);
-  const nmflow::CYPointSet held_out = sample(quintic, 20000, 32);
+  const nmflow::CYPointSet balancing = nmflow::sample_cy_points(quintic, 20000, 31);
+  const nmflow::CYPointSet held_out = nmflow::sample_cy_points(quintic, 20000, 32);
   nmflow::DonaldsonOptions options;
   options.tolerance = 1e-10;
   std::vector<double> sigma;

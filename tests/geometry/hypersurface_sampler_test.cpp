@@ -24,13 +24,6 @@ namespace {
 
 double factorial(int64_t m) { return std::tgamma(static_cast<double>(m) + 1.0); }
 
-nmflow::CYPointSet sample(const Hypersurface& surface, int64_t n_points, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n_points;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 // Max over rows of min over columns |a_i − b_j|: every root of a has a partner in b ([L, d] each).
 double max_nearest_distance(const at::Tensor& a, const at::Tensor& b) {
   return (a.unsqueeze(2) - b.unsqueeze(1)).abs().amin(2).amax().item<double>();
@@ -120,7 +113,7 @@ TEST_CASE("Every line-sampled point satisfies |p(z)|/|z|^d <= 1e-10 (quintic, Dw
   const std::vector<Hypersurface> surfaces{nmflow::fermat_quintic(), nmflow::dwork_quintic({0.5, 0.3}),
                                            nmflow::fermat_quartic(), nmflow::fermat_cubic()};
   for (const Hypersurface& surface : surfaces) {
-    const nmflow::CYPointSet points = sample(surface, 4000, 31);
+    const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 4000, 31);
     INFO(surface.name() << ": lines used " << points.lines_used << ", rejected " << points.lines_rejected);
     CHECK(points.size() == 4000);
     CHECK(surface.relative_residual(points.z).max().item<double>() <= 1e-10);
@@ -132,9 +125,9 @@ TEST_CASE("Every line-sampled point satisfies |p(z)|/|z|^d <= 1e-10 (quintic, Dw
 
 TEST_CASE("Line sampler is deterministic in its seed", "[geometry]") {
   const Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet first = sample(quintic, 500, 5);
-  const nmflow::CYPointSet again = sample(quintic, 500, 5);
-  const nmflow::CYPointSet other = sample(quintic, 500, 6);
+  const nmflow::CYPointSet first = nmflow::sample_cy_points(quintic, 500, 5);
+  const nmflow::CYPointSet again = nmflow::sample_cy_points(quintic, 500, 5);
+  const nmflow::CYPointSet other = nmflow::sample_cy_points(quintic, 500, 6);
   CHECK(at::equal(first.z, again.z));
   CHECK(!at::allclose(first.z, other.z));
 }
@@ -142,7 +135,7 @@ TEST_CASE("Line sampler is deterministic in its seed", "[geometry]") {
 TEST_CASE("Patches: z_k = 1 is the largest coordinate, e maximises |dp/dz_I|, P is tangent, g_FS Hermitian PD",
           "[geometry]") {
   const Hypersurface surface = nmflow::dwork_quintic({0.5, 0.3});
-  const nmflow::CYPointSet points = sample(surface, 3000, 41);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 3000, 41);
   const int64_t b = points.size();
   const at::Tensor z_k = points.z.gather(1, points.patch.unsqueeze(1)).squeeze(1);
   CHECK(at::equal(z_k, at::ones({b}, z_k.options())));  // exactly 1
@@ -168,7 +161,7 @@ TEST_CASE("Patches: z_k = 1 is the largest coordinate, e maximises |dp/dz_I|, P 
 TEST_CASE("Weights |Omega|^2/det g_FS do not depend on the chart (quintic, K3, cubic)", "[geometry]") {
   for (const Hypersurface& surface : {nmflow::dwork_quintic({0.5, 0.3}), nmflow::fermat_quartic(),
                                       nmflow::fermat_cubic()}) {
-    const nmflow::CYPointSet points = sample(surface, 200, 51);
+    const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 200, 51);
     const int64_t n = surface.n_coords();
     // Every chart (k, e) in which the point is regular: z_k and ∂p/∂z_e far from 0 on these samples.
     for (int64_t k = 0; k < n; ++k) {
@@ -207,7 +200,7 @@ TEST_CASE("Integral of |Omega|^2: line sampler and patch-cell sampler agree with
   for (const Hypersurface& surface : {nmflow::fermat_quintic(), nmflow::dwork_quintic({0.5, 0.3}),
                                       nmflow::fermat_quartic(), nmflow::fermat_cubic()}) {
     const nmflow::PatchCellIntegrals& integrals = cell_integrals(surface);
-    const nmflow::CYPointSet points = sample(surface, 20000, 72);
+    const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 20000, 72);
     // Line points are FS-distributed: ∫|Ω|² = Vol_FS(X) · mean(w), Vol_FS(X) = deg/m! (checked above).
     const double fs_volume = static_cast<double>(surface.degree()) / factorial(surface.dim());
     const auto [mean_w, error_w] = line_mean_and_error(points.weights, surface.degree());
@@ -224,7 +217,7 @@ TEST_CASE("Integral of |Omega|^2: line sampler and patch-cell sampler agree with
 TEST_CASE("sigma of Fubini-Study on the Fermat quintic with 20k points is 0.372 +- 0.008", "[geometry]") {
   // Peers report 0.372 with a Monte-Carlo spread ≈ 0.002 at 20k points (DESIGN.md §6); 0.008 is 4 spreads,
   // while a wrong weight (e.g. |Ω|² without the pullback, or det of the ambient G) moves σ by far more.
-  const nmflow::CYPointSet points = sample(nmflow::fermat_quintic(), 20000, 81);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(nmflow::fermat_quintic(), 20000, 81);
   const nmflow::CYAccuracy accuracy = nmflow::cy_accuracy(points.weights, points.omega_sq, points.det_g_fs);
   INFO("sigma " << accuracy.sigma << ", kappa " << accuracy.kappa << ", Vol_CY " << accuracy.vol_cy);
   CHECK(std::abs(accuracy.sigma - 0.372) <= 0.008);

@@ -17,13 +17,6 @@ using nmflow::PhiInputs;
 
 namespace {
 
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 // A random model whose output layer is not zeroed, so every term of the head's derivative contributes.
 FreeCYMetric random_model(FreeMetricHead head, PhiInputs inputs, int64_t n_coords) {
   FreeCYMetricConfig config;
@@ -73,7 +66,7 @@ at::Tensor chart_finite_difference(const nmflow::Hypersurface& surface, const nm
 
 TEST_CASE("Zero-initialised heads: additive and multiplicative are g_FS, free is the identity", "[models]") {
   const nmflow::Hypersurface surface = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(surface, 40, 3);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 40, 3);
   const at::Tensor inputs = nmflow::phi_input_jet(PhiInputs::Invariant, points, at::kDouble).select(1, 0);
   for (const FreeMetricHead head : {FreeMetricHead::Additive, FreeMetricHead::Multiplicative}) {
     const FreeCYMetric model(FreeCYMetricConfig{head}, surface.n_coords());
@@ -100,7 +93,7 @@ TEST_CASE("The free (Cholesky) head is Hermitian positive definite for large ran
 TEST_CASE("Forward metric jet equals the autograd holomorphic derivative of the metric as a function of z",
           "[models]") {
   for (const auto& surface : {nmflow::fermat_quintic(), nmflow::dwork_quartic({0.3, 0.2})}) {
-    const nmflow::CYPointSet points = sample(surface, 12, 17);
+    const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 12, 17);
     const at::Tensor dg_fs = fubini_study_derivative(surface, points);
     for (const PhiInputs inputs : {PhiInputs::PatchAffine, PhiInputs::Invariant}) {
       for (const FreeMetricHead head : {FreeMetricHead::Free, FreeMetricHead::Additive,
@@ -125,7 +118,7 @@ TEST_CASE("Forward metric jet equals the autograd holomorphic derivative of the 
 TEST_CASE("Holomorphic derivatives of g_FS and of a free model match central differences in the chart",
           "[models]") {
   const nmflow::Hypersurface surface = nmflow::dwork_quintic({0.2, -0.1});
-  const nmflow::CYPointSet points = sample(surface, 12, 23);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 12, 23);
   const double h = 1e-5;
   const at::Tensor dg_fs = fubini_study_derivative(surface, points);
   const auto fs_fn = [&](const at::Tensor& z) {

@@ -16,13 +16,6 @@ using nmflow::PhiJetMethod;
 
 namespace {
 
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 // A random (non-zero) φ so that every term of the chain rule contributes.
 KahlerPhiModel random_model(PhiInputs inputs, int64_t n_coords, nmflow::Activation activation) {
   KahlerPhiModelConfig config;
@@ -40,7 +33,7 @@ at::Tensor as_real(const at::Tensor& complex) { return at::view_as_real(complex.
 
 TEST_CASE("Wirtinger jet, input-Hessian jet and nested autograd give the same ddbar phi", "[models]") {
   for (const auto& surface : {nmflow::fermat_quintic(), nmflow::dwork_quartic({0.3, 0.2})}) {
-    const nmflow::CYPointSet points = sample(surface, 60, 11);
+    const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 60, 11);
     for (const PhiInputs inputs : {PhiInputs::Invariant, PhiInputs::PatchAffine}) {
       for (const auto activation : {nmflow::Activation::Gelu, nmflow::Activation::Tanh}) {
         INFO(surface.name() << " inputs " << nmflow::phi_inputs_name(inputs) << " "
@@ -62,7 +55,7 @@ TEST_CASE("Wirtinger jet, input-Hessian jet and nested autograd give the same dd
 
 TEST_CASE("ddbar of K_FS = (1/pi) log|z|^2 by autograd is the pulled-back Fubini-Study metric g_FS", "[models]") {
   // Fixes the normalisation of K = K_FS + φ against fubini_study (t/π factor, the ¼ of the Wirtinger Hessian).
-  const nmflow::CYPointSet points = sample(nmflow::fermat_quintic(), 40, 3);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(nmflow::fermat_quintic(), 40, 3);
   const at::Tensor g = nmflow::ddbar_by_autograd(
       [](const at::Tensor& z) { return at::log((at::real(z).square() + at::imag(z).square()).sum(1)) / M_PI; },
       points.z, points.pullback);
@@ -70,14 +63,14 @@ TEST_CASE("ddbar of K_FS = (1/pi) log|z|^2 by autograd is the pulled-back Fubini
 }
 
 TEST_CASE("Invariant phi inputs are C*-invariant: phi(lambda z) = phi(z)", "[models]") {
-  const nmflow::CYPointSet points = sample(nmflow::fermat_quintic(), 30, 5);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(nmflow::fermat_quintic(), 30, 5);
   const KahlerPhiModel model = random_model(PhiInputs::Invariant, 5, nmflow::Activation::Gelu);
   const at::Tensor lambda = at::complex(at::full({30, 1}, 1.7, at::kDouble), at::full({30, 1}, -0.4, at::kDouble));
   CHECK_CLOSE(model.phi(points.z * lambda, points.patch), model.phi(points.z, points.patch), 1e-13);
 }
 
 TEST_CASE("A zero output layer gives phi = 0 and g = g_FS exactly", "[models]") {
-  const nmflow::CYPointSet points = sample(nmflow::fermat_quintic(), 50, 9);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(nmflow::fermat_quintic(), 50, 9);
   KahlerPhiModelConfig config;  // defaults: invariant inputs, 3×64 gelu, zero output layer
   const KahlerPhiModel model(config, 5);
   const at::Tensor jet = nmflow::phi_input_jet(config.inputs, points, at::kDouble);
@@ -94,7 +87,7 @@ TEST_CASE("hermitian_det matches linalg_det for m = 1, 2, 3", "[models]") {
 }
 
 TEST_CASE("Float32 phi-model agrees with float64 to single precision", "[models]") {
-  const nmflow::CYPointSet points = sample(nmflow::fermat_quintic(), 40, 13);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(nmflow::fermat_quintic(), 40, 13);
   KahlerPhiModelConfig config;
   config.hidden = {16, 16};
   config.zero_output_layer = false;

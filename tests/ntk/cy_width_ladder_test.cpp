@@ -18,10 +18,7 @@ using nmflow::LadderRegime;
 namespace {
 
 nmflow::CYPointSet sample(int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(nmflow::fermat_quartic(), options);
+  return nmflow::sample_cy_points(nmflow::fermat_quartic(), n, seed);
 }
 
 }  // namespace

@@ -17,13 +17,6 @@ using nmflow::KahlerPhiModelConfig;
 
 namespace {
 
-nmflow::CYPointSet sample(const nmflow::Hypersurface& surface, int64_t n, uint64_t seed) {
-  nmflow::LineSamplerOptions options;
-  options.n_points = n;
-  options.seed = seed;
-  return nmflow::sample_cy_points(surface, options);
-}
-
 KahlerPhiModel make_model(std::vector<int64_t> hidden, int64_t n_coords, bool zero_output, uint64_t seed) {
   KahlerPhiModelConfig config;
   config.hidden = std::move(hidden);
@@ -77,8 +70,8 @@ TEST_CASE("pack_hermitian puts Re g_ab (a<=b) then Im g_ab (a<b) and unpack_herm
 
 TEST_CASE("phi-model metric-NTK is symmetric, PSD and equals the finite-difference J J^T", "[ntk]") {
   const nmflow::Hypersurface k3 = nmflow::dwork_quartic({0.3, 0.2});
-  const nmflow::CYPointSet points = sample(k3, 6, 11);
-  const nmflow::CYPointSet others = sample(k3, 4, 12);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(k3, 6, 11);
+  const nmflow::CYPointSet others = nmflow::sample_cy_points(k3, 4, 12);
   const KahlerPhiModel model = make_model({4, 3}, k3.n_coords(), /*zero_output=*/false, 3);
   const at::Tensor jet = jet_of(model, points);
   const at::Tensor jet2 = jet_of(model, others);
@@ -104,7 +97,7 @@ TEST_CASE("With a zeroed output layer only the output weights carry the metric-N
   // ∂g/∂(hidden parameters) is proportional to the output weights, so at the project's default initialisation
   // (φ ≡ 0) Θ₀ is the output layer's kernel alone and the hidden layers' share switches on only during training.
   const nmflow::Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(quintic, 5, 21);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(quintic, 5, 21);
   const KahlerPhiModel model = make_model({8, 6}, quintic.n_coords(), /*zero_output=*/true, 4);
   const at::Tensor jacobian = nmflow::phi_model_metric_jacobian(model, jet_of(model, points));  // [5·9, P]
   const auto& out = model.mlp().layers().back();
@@ -118,7 +111,7 @@ TEST_CASE("With a zeroed output layer only the output weights carry the metric-N
 
 TEST_CASE("eta-NTK from the metric-NTK and dEta/dg equals the Jacobian contraction of eta itself", "[ntk]") {
   const nmflow::Hypersurface quintic = nmflow::fermat_quintic();
-  const nmflow::CYPointSet points = sample(quintic, 5, 31);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(quintic, 5, 31);
   const KahlerPhiModel model = make_model({6}, quintic.n_coords(), /*zero_output=*/false, 5);
   const at::Tensor jet = jet_of(model, points);
   // Scale the reference metric so g = 3 g_FS + ∂∂̄φ stays positive definite with a random O(1) φ.
@@ -149,7 +142,7 @@ TEST_CASE("eta-NTK from the metric-NTK and dEta/dg equals the Jacobian contracti
 TEST_CASE("Linearised phi-model: ddbar of the displacement is J0 delta and matches the model to first order",
           "[ntk]") {
   const nmflow::Hypersurface k3 = nmflow::fermat_quartic();
-  const nmflow::CYPointSet points = sample(k3, 6, 41);
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(k3, 6, 41);
   KahlerPhiModel model = make_model({5, 4}, k3.n_coords(), /*zero_output=*/false, 6);
   const at::Tensor jet = jet_of(model, points);
   const nmflow::LinearisedPhiModel linear(model);

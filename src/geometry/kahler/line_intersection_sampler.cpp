@@ -91,4 +91,11 @@ CYPointSet sample_cy_points(const Hypersurface& surface_in, const LineSamplerOpt
   return points;
 }
 
+CYPointSet sample_cy_points(const Hypersurface& surface, int64_t n_points, uint64_t seed) {
+  LineSamplerOptions options;
+  options.n_points = n_points;
+  options.seed = seed;
+  return sample_cy_points(surface, options);
+}
+
 }  // namespace nmflow

@@ -34,4 +34,7 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface, const 
 // sample_line_intersections + make_cy_point_set in chunks, with the line counters filled.
 CYPointSet sample_cy_points(const Hypersurface& surface, const LineSamplerOptions& options);
 
+// The same with the default options but `n_points` and `seed`.
+CYPointSet sample_cy_points(const Hypersurface& surface, int64_t n_points, uint64_t seed);
+
 }  // namespace nmflow
