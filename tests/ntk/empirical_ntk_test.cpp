@@ -9,36 +9,14 @@
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
 #include "ntk/structured_ntk.h"
+#include "support/random_metric.h"
 #include "support/tolerance.h"
 
-using nmflow::MetricHead;
 using nmflow::MetricHeadKind;
 using nmflow::NeuralMetric;
 using nmflow::NtkMethod;
 
-namespace {
-
-NeuralMetric make_model(MetricHeadKind kind, int64_t n, std::vector<int64_t> hidden, nmflow::Activation activation,
-                        nmflow::Parameterisation parameterisation, uint64_t seed) {
-  nmflow::MlpConfig trunk;
-  trunk.input_dim = n;
-  trunk.hidden = std::move(hidden);
-  trunk.activation = activation;
-  trunk.parameterisation = parameterisation;
-  trunk.sigma_w = 1.3;
-  trunk.sigma_b = 0.4;
-  trunk.seed = seed;
-  MetricHead head;
-  head.kind = kind;
-  head.dim = n;
-  if (kind == MetricHeadKind::FrameExponential) {
-    // A non-orthogonal frame, so the head Jacobian mixes components.
-    head.reference = at::eye(n, at::kDouble) + 0.3 * at::ones({n, n}, at::kDouble).triu(1);
-  }
-  return NeuralMetric(trunk, head);
-}
-
-}  // namespace
+using nmflow::test::random_metric;
 
 TEST_CASE("Jacobian contraction, NTK-vector products and the structured method give the same metric-NTK",
           "[ntk]") {
@@ -58,7 +36,7 @@ TEST_CASE("Jacobian contraction, NTK-vector products and the structured method g
       {MetricHeadKind::Conformal, nmflow::Activation::Softplus, nmflow::Parameterisation::Ntk, 2},
   };
   for (const Case& c : cases) {
-    const NeuralMetric model = make_model(c.head, c.n, {7, 5}, c.activation, c.parameterisation, 3);
+    const NeuralMetric model = random_metric(c.head, c.n, {7, 5}, c.activation, c.parameterisation, 3);
     const at::Tensor x = at::randn({4, c.n}, at::kDouble);
     const at::Tensor x2 = at::randn({3, c.n}, at::kDouble);
     const int64_t p = c.n * (c.n + 1) / 2;
@@ -85,7 +63,7 @@ TEST_CASE("An affine trunk with the symmetric head has Θ = (s_w² x·x' + s_b²
   at::manual_seed(5);
   const int64_t n = 3;
   for (auto parameterisation : {nmflow::Parameterisation::Ntk, nmflow::Parameterisation::Standard}) {
-    const NeuralMetric model = make_model(MetricHeadKind::Symmetric, n, {}, nmflow::Activation::Tanh,
+    const NeuralMetric model = random_metric(MetricHeadKind::Symmetric, n, {}, nmflow::Activation::Tanh,
                                           parameterisation, 8);
     const double sw2 = parameterisation == nmflow::Parameterisation::Ntk ? 1.3 * 1.3 / n : 1.0;
     const double sb2 = parameterisation == nmflow::Parameterisation::Ntk ? 0.4 * 0.4 : 1.0;
@@ -104,7 +82,7 @@ TEST_CASE("An affine trunk with the symmetric head has Θ = (s_w² x·x' + s_b²
 
 TEST_CASE("ntk_vector_product equals the Jacobian-contraction kernel times v", "[ntk]") {
   at::manual_seed(9);
-  const NeuralMetric model = make_model(MetricHeadKind::FreeSpd, 3, {6, 6}, nmflow::Activation::Tanh,
+  const NeuralMetric model = random_metric(MetricHeadKind::FreeSpd, 3, {6, 6}, nmflow::Activation::Tanh,
                                         nmflow::Parameterisation::Ntk, 4);
   const at::Tensor x = at::randn({5, 3}, at::kDouble);
   const at::Tensor x2 = at::randn({4, 3}, at::kDouble);
@@ -116,7 +94,7 @@ TEST_CASE("ntk_vector_product equals the Jacobian-contraction kernel times v", "
 
 TEST_CASE("Jacobian rows are the parameter gradients of each packed metric component", "[ntk]") {
   at::manual_seed(2);
-  const NeuralMetric model = make_model(MetricHeadKind::Symmetric, 2, {4}, nmflow::Activation::Tanh,
+  const NeuralMetric model = random_metric(MetricHeadKind::Symmetric, 2, {4}, nmflow::Activation::Tanh,
                                         nmflow::Parameterisation::Ntk, 1);
   const at::Tensor x = at::randn({2, 2}, at::kDouble);
   const at::Tensor j = nmflow::metric_parameter_jacobian(model, x);

@@ -9,39 +9,16 @@
 #include "ntk/empirical_ntk.h"
 #include "ntk/fused_ntk.h"
 #include "ntk/structured_ntk.h"
+#include "support/random_metric.h"
 #include "support/tolerance.h"
 
 using nmflow::Activation;
-using nmflow::MetricHead;
 using nmflow::MetricHeadKind;
 using nmflow::NeuralMetric;
 using nmflow::NtkMethod;
 using nmflow::Parameterisation;
 
-namespace {
-
-NeuralMetric make_model(MetricHeadKind kind, int64_t n, std::vector<int64_t> hidden, Activation activation,
-                        Parameterisation parameterisation, uint64_t seed, at::ScalarType dtype = at::kDouble) {
-  nmflow::MlpConfig trunk;
-  trunk.input_dim = n;
-  trunk.hidden = std::move(hidden);
-  trunk.activation = activation;
-  trunk.parameterisation = parameterisation;
-  trunk.sigma_w = 1.3;
-  trunk.sigma_b = 0.4;
-  trunk.seed = seed;
-  trunk.dtype = dtype;
-  MetricHead head;
-  head.kind = kind;
-  head.dim = n;
-  if (kind == MetricHeadKind::FrameExponential) {
-    // A non-orthogonal frame, so the head Jacobian mixes components.
-    head.reference = (at::eye(n, at::kDouble) + 0.3 * at::ones({n, n}, at::kDouble).triu(1)).to(dtype);
-  }
-  return NeuralMetric(trunk, head);
-}
-
-}  // namespace
+using nmflow::test::random_metric;
 
 TEST_CASE("The fused kernel equals the Jacobian contraction, NTK-vector products and structured methods to 1e-10",
           "[ntk]") {
@@ -63,7 +40,7 @@ TEST_CASE("The fused kernel equals the Jacobian contraction, NTK-vector products
   };
   for (const Case& c : cases) {
     // Widths 7 and 5 (not multiples of the 4×8 register block) and 5 / 3 points: every block has padding.
-    const NeuralMetric model = make_model(c.head, c.n, {7, 5}, c.activation, c.parameterisation, 6);
+    const NeuralMetric model = random_metric(c.head, c.n, {7, 5}, c.activation, c.parameterisation, 6);
     const at::Tensor x = at::randn({5, c.n}, at::kDouble);
     const at::Tensor x2 = at::randn({3, c.n}, at::kDouble);
     INFO("head " << nmflow::metric_head_name(c.head) << ", activation " << nmflow::activation_name(c.activation)
@@ -86,7 +63,7 @@ TEST_CASE("The fused kernel over many tiles equals the structured method, with a
   // n = 3 (p = 6): 41 points = 246 rows = 3 row tiles of 96 (last one partial), 37 points = 222 columns; width 70
   // (not a multiple of anything the kernel blocks by) and three hidden layers.
   const NeuralMetric model =
-      make_model(MetricHeadKind::Symmetric, 3, {70, 33, 70}, Activation::Tanh, Parameterisation::Ntk, 2);
+      random_metric(MetricHeadKind::Symmetric, 3, {70, 33, 70}, Activation::Tanh, Parameterisation::Ntk, 2);
   const at::Tensor x = at::randn({41, 3}, at::kDouble);
   const at::Tensor x2 = at::randn({37, 3}, at::kDouble);
   const at::Tensor structured = nmflow::structured_metric_ntk(model, x, x2);
@@ -104,8 +81,8 @@ TEST_CASE("The fused kernel over many tiles equals the structured method, with a
 TEST_CASE("The fused kernel in float32 matches the float64 kernel to float32 accuracy", "[ntk]") {
   at::manual_seed(33);
   const NeuralMetric model64 =
-      make_model(MetricHeadKind::Symmetric, 3, {24, 24}, Activation::Tanh, Parameterisation::Ntk, 9);
-  const NeuralMetric model32 = make_model(MetricHeadKind::Symmetric, 3, {24, 24}, Activation::Tanh,
+      random_metric(MetricHeadKind::Symmetric, 3, {24, 24}, Activation::Tanh, Parameterisation::Ntk, 9);
+  const NeuralMetric model32 = random_metric(MetricHeadKind::Symmetric, 3, {24, 24}, Activation::Tanh,
                                           Parameterisation::Ntk, 9, at::kFloat);
   const at::Tensor x = at::randn({20, 3}, at::kDouble);
   const at::Tensor x2 = at::randn({17, 3}, at::kDouble);
@@ -118,7 +95,7 @@ TEST_CASE("The fused method is parsed, named, the default, and rejects bad point
   CHECK(nmflow::parse_ntk_method("fused") == NtkMethod::Fused);
   CHECK(nmflow::ntk_method_name(NtkMethod::Fused) == "fused");
   CHECK(nmflow::kDefaultNtkMethod == NtkMethod::Fused);
-  const NeuralMetric model = make_model(MetricHeadKind::Symmetric, 2, {4}, Activation::Tanh, Parameterisation::Ntk, 1);
+  const NeuralMetric model = random_metric(MetricHeadKind::Symmetric, 2, {4}, Activation::Tanh, Parameterisation::Ntk, 1);
   CHECK_THROWS_AS(nmflow::fused_metric_ntk(model, at::randn({3, 3}, at::kDouble), at::randn({2, 2}, at::kDouble)),
                   nmflow::Error);
   CHECK_THROWS_AS(nmflow::fused_metric_ntk(model, at::randn({3, 2}, at::kFloat), at::randn({2, 2}, at::kFloat)),
