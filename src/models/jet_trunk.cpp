@@ -49,6 +49,12 @@ int64_t tile_points(int64_t rows, int64_t max_width) {
   return std::max<int64_t>(1, kTileValues / std::max<int64_t>(1, rows * max_width));
 }
 
+// Columns the output layer's GEMM computes: MKL's double-precision kernels on this machine (AMD EPYC, zen code
+// path) run [2044, 64] × [64, N] at 20 GFLOP/s for N = 21 but 37 for N = 24 — 272 vs 166 µs, fewer flops taking
+// longer; every N ≥ 5 measured (6, 8, 10, 16, 21, 28, 45, 64) ran at least as fast padded up to a multiple of 12,
+// N ≤ 4 slower (docs/BENCHMARKS.md, Jets). The padded columns multiply zero weight rows and are dropped.
+int64_t gemm_output_columns(int64_t width) { return width < 5 ? width : (width + 11) / 12 * 12; }
+
 struct TrunkShape {
   int64_t batch, rows, layers, max_width, tile, tiles;
 };
@@ -60,6 +66,7 @@ TrunkShape shape_of(const at::Tensor& input_jet, at::TensorList params) {
   s.layers = static_cast<int64_t>(params.size() / 2);
   s.max_width = input_jet.size(2);
   for (int64_t l = 0; l < s.layers; ++l) s.max_width = std::max(s.max_width, params[2 * l].size(0));
+  s.max_width = std::max(s.max_width, gemm_output_columns(params[2 * (s.layers - 1)].size(0)));
   s.tile = tile_points(s.rows, s.max_width);
   s.tiles = (s.batch + s.tile - 1) / s.tile;
   return s;
@@ -75,10 +82,15 @@ int64_t group_count(const TrunkShape& s) {
 // non-empty (kept for the backward); otherwise they live only in the tile's scratch.
 template <typename T>
 void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList params, const ActivationJetLayout& layout,
-                 const std::vector<at::Tensor>& pre, at::Tensor& out) {
+                 const std::vector<at::Tensor>& pre, const std::vector<std::vector<at::Tensor>>& sigma_saved,
+                 at::Tensor& out) {
   const TrunkShape s = shape_of(x, params);
   const std::vector<JetProductTerm<T>> terms = activation_jet_terms<T>(layout);
   const int64_t groups = group_count(s);
+  const at::Tensor& w_out = params[2 * (s.layers - 1)];
+  const int64_t out_columns = gemm_output_columns(w_out.size(0));
+  const at::Tensor w_out_padded =
+      out_columns == w_out.size(0) ? w_out : at::cat({w_out, at::zeros({out_columns - w_out.size(0), w_out.size(1)}, w_out.options())});
   at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor t_buf = at::empty({buffer}, x.options());
@@ -95,8 +107,14 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
           const int64_t width = w.size(0);
           if (l + 1 == s.layers) {
             at::Tensor o = out.narrow(0, p0, np);
-            at::Tensor o2 = o.view({tile_rows, width});
-            at::mm_out(o2, cur, w.t());
+            if (out_columns == width) {
+              at::Tensor o2 = o.view({tile_rows, width});
+              at::mm_out(o2, cur, w.t());
+            } else {
+              at::Tensor wide = t_buf.narrow(0, 0, tile_rows * out_columns).view({tile_rows, out_columns});
+              at::mm_out(wide, cur, w_out_padded.t());
+              o.view({tile_rows, width}).copy_(wide.narrow(1, 0, width));
+            }
             o.select(1, 0).add_(b);
             break;
           }
@@ -106,7 +124,12 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
                                      : pre[l].narrow(0, p0, np);
           at::Tensor t2 = t.view({tile_rows, width});
           at::mm_out(t2, cur, w.t());
-          const std::vector<at::Tensor> sigma = activation_jet_sigma(activation, t, b, 2);
+          // With a backward to come, σ … σ''' are computed here once and kept (sigma_saved[l][k], [B, W_l]); the
+          // backward would otherwise evaluate them again over the batch (≈ 15 ATen passes per layer for gelu).
+          const std::vector<at::Tensor> sigma = activation_jet_sigma(activation, t, b, pre.empty() ? 2 : 3);
+          if (!pre.empty()) {
+            for (size_t k = 0; k < 4; ++k) sigma_saved[static_cast<size_t>(l)][k].narrow(0, p0, np).copy_(sigma[k]);
+          }
           at::Tensor h = h_buf.narrow(0, 0, tile_rows * width);
           activation_jet_forward_cpu(t.data_ptr<T>(), h.data_ptr<T>(), sigma[0].data_ptr<T>(),
                                      sigma[1].data_ptr<T>(), sigma[2].data_ptr<T>(), 0, np,
@@ -121,9 +144,10 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
 
 // Gradients of every parameter (and of the input jet when `input_grad` is defined) from grad_out [B, R, O].
 template <typename T>
-std::vector<at::Tensor> backward_cpu(Activation activation, const at::Tensor& x, at::TensorList params,
-                                     const ActivationJetLayout& layout, const std::vector<at::Tensor>& pre,
-                                     const at::Tensor& grad_out, at::Tensor& input_grad) {
+std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params, const ActivationJetLayout& layout,
+                                     const std::vector<at::Tensor>& pre,
+                                     const std::vector<std::vector<at::Tensor>>& sigma_all, const at::Tensor& grad_out,
+                                     at::Tensor& input_grad) {
   const TrunkShape s = shape_of(x, params);
   const std::vector<JetProductTerm<T>> terms = activation_jet_terms<T>(layout);
   const int64_t groups = group_count(s);
@@ -131,12 +155,10 @@ std::vector<at::Tensor> backward_cpu(Activation activation, const at::Tensor& x,
   for (auto& grads : partial) {
     for (const at::Tensor& p : params) grads.push_back(at::zeros(p.sizes(), p.options()));
   }
-  // σ … σ''' of every hidden layer over the whole batch, once (per tile, the ATen calls would cost more than the
-  // arithmetic): sigma_all[l][k] is [B, W_l].
-  std::vector<std::vector<at::Tensor>> sigma_all;
-  for (int64_t l = 0; l + 1 < s.layers; ++l) {
-    sigma_all.push_back(activation_jet_sigma(activation, pre[l], params[2 * l + 1], 3));
-  }
+  // ∂L/∂h = g W as g · (Wᵀ)ᵀ with Wᵀ stored contiguously: MKL runs [2048, 64] × [64, 64] in that form at 40
+  // GFLOP/s, with W as stored at 34 (427 vs 503 µs per tile, measured; docs/BENCHMARKS.md, Jets).
+  std::vector<at::Tensor> weight_t;
+  for (int64_t l = 0; l < s.layers; ++l) weight_t.push_back(params[2 * l].t().contiguous());
   at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor prev_buf = at::empty({buffer}, x.options());
@@ -169,12 +191,12 @@ std::vector<at::Tensor> backward_cpu(Activation activation, const at::Tensor& x,
           if (l == 0) {
             if (input_grad.defined()) {
               at::Tensor gi = input_grad.narrow(0, p0, np).view({tile_rows, in_width});
-              at::mm_out(gi, g, w);
+              at::mm_out(gi, g, weight_t[0].t());
             }
             break;
           }
           at::Tensor gh = gh_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
-          at::mm_out(gh, g, w);  // ∂L/∂h_{l−1}
+          at::mm_out(gh, g, weight_t[static_cast<size_t>(l)].t());  // ∂L/∂h_{l−1}
           at::Tensor gt = gt_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
           const at::Tensor t = pre[l - 1].narrow(0, p0, np);
           activation_jet_backward_cpu(t.data_ptr<T>(), gh.data_ptr<T>(), gt.data_ptr<T>(), sigma[1], sigma[2],
@@ -201,16 +223,21 @@ struct JetTrunkFunction : public torch::autograd::Function<JetTrunkFunction> {
     for (int64_t l = 0; l + 1 < s.layers; ++l) {
       pre.push_back(at::empty({s.batch, s.rows, params[2 * l].size(0)}, x.options()));
     }
+    std::vector<std::vector<at::Tensor>> sigma(pre.size());  // σ … σ''' of each hidden layer, [B, W_l] each
+    for (size_t l = 0; l < pre.size(); ++l) {
+      for (int k = 0; k < 4; ++k) sigma[l].push_back(at::empty({s.batch, pre[l].size(2)}, x.options()));
+    }
     at::Tensor out = at::empty({s.batch, s.rows, params[2 * (s.layers - 1)].size(0)}, x.options());
     {
       const at::NoGradGuard no_grad;
       AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk", [&] {
-        forward_cpu<scalar_t>(static_cast<Activation>(activation), x, params, *layout, pre, out);
+        forward_cpu<scalar_t>(static_cast<Activation>(activation), x, params, *layout, pre, sigma, out);
       });
     }
-    std::vector<at::Tensor> saved{x};
+    std::vector<at::Tensor> saved{x};  // x, params, pre (one per hidden layer), σ … σ''' (four per hidden layer)
     saved.insert(saved.end(), params.begin(), params.end());
     saved.insert(saved.end(), pre.begin(), pre.end());
+    for (const std::vector<at::Tensor>& layer_sigma : sigma) saved.insert(saved.end(), layer_sigma.begin(), layer_sigma.end());
     ctx->save_for_backward(saved);
     ctx->saved_data["activation"] = activation;
     ctx->saved_data["params"] = static_cast<int64_t>(params.size());
@@ -227,7 +254,11 @@ struct JetTrunkFunction : public torch::autograd::Function<JetTrunkFunction> {
     const auto* layout = reinterpret_cast<const ActivationJetLayout*>(ctx->saved_data["layout"].toInt());
     const at::Tensor& x = saved[0];
     const std::vector<at::Tensor> params(saved.begin() + 1, saved.begin() + 1 + static_cast<int64_t>(count));
-    const std::vector<at::Tensor> pre(saved.begin() + 1 + static_cast<int64_t>(count), saved.end());
+    const auto hidden = static_cast<int64_t>(count / 2 - 1);
+    const auto pre_begin = saved.begin() + 1 + static_cast<int64_t>(count);
+    const std::vector<at::Tensor> pre(pre_begin, pre_begin + hidden);
+    std::vector<std::vector<at::Tensor>> sigma;
+    for (int64_t l = 0; l < hidden; ++l) sigma.emplace_back(pre_begin + hidden + 4 * l, pre_begin + hidden + 4 * l + 4);
     torch::autograd::variable_list result(1 + count + 2);
     if (at::GradMode::is_enabled()) {
       // A backward that records a graph: differentiate the layered path (itself differentiable to every order).
@@ -254,7 +285,7 @@ struct JetTrunkFunction : public torch::autograd::Function<JetTrunkFunction> {
     at::Tensor input_grad = ctx->needs_input_grad(0) ? at::empty_like(x) : at::Tensor();
     std::vector<at::Tensor> grads;
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk_backward", [&] {
-      grads = backward_cpu<scalar_t>(activation, x, params, *layout, pre, grad_out, input_grad);
+      grads = backward_cpu<scalar_t>(x, params, *layout, pre, sigma, grad_out, input_grad);
     });
     result[0] = input_grad;
     for (size_t k = 0; k < count; ++k) result[1 + k] = grads[k];
@@ -295,7 +326,7 @@ at::Tensor mlp_jet_trunk(const Mlp& mlp, const at::Tensor& input_jet, const Acti
     const at::Tensor x = input_jet.contiguous();
     at::Tensor out = at::empty({x.size(0), x.size(1), mlp.output_dim()}, x.options());
     AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk", [&] {
-      forward_cpu<scalar_t>(mlp.config().activation, x, params, layout, {}, out);
+      forward_cpu<scalar_t>(mlp.config().activation, x, params, layout, {}, {}, out);
     });
     return out;
   }

@@ -7,7 +7,10 @@
 #include "common/enum_names.h"
 #include "common/error.h"
 #include "models/matrix_jet_ops.h"
+#include "models/mlp_jet.h"
+#include "models/multi_index.h"
 #include "models/symmetric_packing.h"
+#include "models/weighted_gather.h"
 
 namespace nmflow {
 
@@ -43,6 +46,43 @@ MetricJet place_jet(const MlpJet2& f, const at::Tensor& weights, int64_t n) {
                    place(f.hess, weights, n).permute({0, 3, 4, 1, 2})};
 }
 
+// Gathers P(f) or L and its first and second derivatives from the packed 2-jet [B, 1 + M, O]: entry (i, j) of
+// the value block is weight_ij · packed[b, 0, p(i,j)], of ∂_c the same from row 1 + row(c), of ∂_c∂_d from
+// row 1 + row(c, d) (multi_index_table(n, 2) rows). Layout as place_jet: g [B,i,j], dg [B,c,i,j], d2g [B,c,d,i,j].
+MetricJet place_packed_jet(const at::Tensor& packed, const at::Tensor& weights, int64_t n) {
+  const int64_t batch = packed.size(0);
+  const int64_t outputs = packed.size(2);
+  const MultiIndexTable& table = multi_index_table(n, 2);
+  NMFLOW_CHECK(packed.dim() == 3 && packed.size(1) == 1 + table.rows(), "metric_jet_from_packed: packed must be [B, ",
+               1 + table.rows(), ", O], got ", packed.sizes());
+  const std::vector<int64_t> entry = packed_index_table(n);
+  const std::vector<int64_t> first = table.full_rows(1);
+  const std::vector<int64_t> second = table.full_rows(2);
+  const at::Tensor flat = packed.reshape({batch, packed.size(1) * outputs});
+  const at::Tensor w = weights.reshape({n * n});
+  // rows: the packed row (1 + table row, or 0 for the value) of each derivative block, in output order.
+  const auto gather = [&](const std::vector<int64_t>& rows) {
+    std::vector<int64_t> index;
+    index.reserve(rows.size() * entry.size());
+    for (const int64_t row : rows) {
+      for (const int64_t e : entry) index.push_back(row * outputs + e);
+    }
+    const at::Tensor idx = at::tensor(index, at::TensorOptions().dtype(at::kLong)).to(packed.device());
+    return weighted_gather(flat, idx, w.repeat({static_cast<int64_t>(rows.size())}));
+  };
+  std::vector<int64_t> rows1, rows2;
+  for (const int64_t r : first) rows1.push_back(1 + r);
+  for (const int64_t r : second) rows2.push_back(1 + r);
+  return MetricJet{gather({0}).view({batch, n, n}), gather(rows1).view({batch, n, n, n}),
+                   gather(rows2).view({batch, n, n, n, n})};
+}
+
+// Full-tensor 2-jet of the outputs from the packed one (conformal head).
+MlpJet2 outputs_jet2_from_packed(const at::Tensor& packed, int64_t n) {
+  const MlpTaylorJet jet{packed.select(1, 0), packed.narrow(1, 1, packed.size(1) - 1), n, 2};
+  return MlpJet2{jet.value, full_derivative(jet, 1), full_derivative(jet, 2)};
+}
+
 at::Tensor reference_or(const MetricHead& head, const at::Tensor& fallback) {
   return head.reference.defined() ? head.reference.to(fallback.options()) : fallback;
 }
@@ -64,6 +104,37 @@ void check_outputs(const MetricHead& head, const at::Tensor& value, const char* 
   const int64_t outputs = head_output_dim(head.kind, head.dim);
   NMFLOW_CHECK(value.dim() == 2 && value.size(1) == outputs, who, ": head '", metric_head_name(head.kind),
                "' with n = ", head.dim, " needs outputs [B, ", outputs, "], got ", value.sizes());
+}
+
+// g from the placed matrix jet (P(f) or L) of a matrix head: L Lᵀ + εI (Leibniz), g_ref + P(f), or
+// e₀ᵀ exp(P(f)) e₀ (jet_matrix_exp).
+MetricJet metric_jet_from_placed(const MetricHead& head, const MetricJet& placed) {
+  const int64_t n = head.dim;
+  const at::TensorOptions options = placed.g.options();
+  switch (head.kind) {
+    case MetricHeadKind::FreeSpd: {
+      MetricJet g = jet_matmul(placed, jet_transpose(placed));
+      g.g = g.g + head.epsilon * at::eye(n, options);
+      return g;
+    }
+    case MetricHeadKind::Symmetric: {
+      MetricJet g = placed;
+      if (head.reference.defined()) {
+        g.g = g.g + head.reference.to(options);
+      }
+      return g;
+    }
+    case MetricHeadKind::FrameExponential: {
+      const at::Tensor frame = reference_or(head, at::eye(n, options));
+      const MetricJet e = jet_matrix_exp(placed);
+      const at::Tensor frame_t = frame.t();
+      return MetricJet{at::matmul(at::matmul(frame_t, e.g), frame), at::matmul(at::matmul(frame_t, e.dg), frame),
+                       at::matmul(at::matmul(frame_t, e.d2g), frame)};
+    }
+    case MetricHeadKind::Conformal:
+      break;
+  }
+  throw_error("metric_jet_from_placed: not a matrix head");
 }
 
 constexpr EnumName<MetricHeadKind> kMetricHeadKindNames[] = {
@@ -123,33 +194,18 @@ at::Tensor metric_from_outputs(const MetricHead& head, const at::Tensor& f) {
 MetricJet metric_jet_from_outputs(const MetricHead& head, const MlpJet2& f) {
   check_metric_head(head);
   check_outputs(head, f.value, "metric_jet_from_outputs");
+  if (head.kind == MetricHeadKind::Conformal) return conformal_jet(head, f);
   const int64_t n = head.dim;
-  const at::TensorOptions options = f.value.options();
-  switch (head.kind) {
-    case MetricHeadKind::FreeSpd: {
-      const MetricJet lower = place_jet(f, placement_weights(head.kind, n, options), n);
-      MetricJet g = jet_matmul(lower, jet_transpose(lower));
-      g.g = g.g + head.epsilon * at::eye(n, options);
-      return g;
-    }
-    case MetricHeadKind::Symmetric: {
-      MetricJet g = place_jet(f, placement_weights(head.kind, n, options), n);
-      if (head.reference.defined()) {
-        g.g = g.g + head.reference.to(options);
-      }
-      return g;
-    }
-    case MetricHeadKind::Conformal:
-      return conformal_jet(head, f);
-    case MetricHeadKind::FrameExponential: {
-      const at::Tensor frame = reference_or(head, at::eye(n, options));
-      const MetricJet e = jet_matrix_exp(place_jet(f, placement_weights(head.kind, n, options), n));
-      const at::Tensor frame_t = frame.t();
-      return MetricJet{at::matmul(at::matmul(frame_t, e.g), frame), at::matmul(at::matmul(frame_t, e.dg), frame),
-                       at::matmul(at::matmul(frame_t, e.d2g), frame)};
-    }
-  }
-  throw_error("metric_jet_from_outputs: invalid MetricHeadKind enum value");
+  return metric_jet_from_placed(head, place_jet(f, placement_weights(head.kind, n, f.value.options()), n));
+}
+
+MetricJet metric_jet_from_packed(const MetricHead& head, const at::Tensor& packed) {
+  check_metric_head(head);
+  NMFLOW_CHECK(packed.dim() == 3, "metric_jet_from_packed: packed must be [B, R, O], got ", packed.sizes());
+  check_outputs(head, packed.select(1, 0), "metric_jet_from_packed");
+  const int64_t n = head.dim;
+  if (head.kind == MetricHeadKind::Conformal) return conformal_jet(head, outputs_jet2_from_packed(packed, n));
+  return metric_jet_from_placed(head, place_packed_jet(packed, placement_weights(head.kind, n, packed.options()), n));
 }
 
 }  // namespace nmflow

@@ -44,4 +44,9 @@ at::Tensor metric_from_outputs(const MetricHead& head, const at::Tensor& f);
 // The metric 2-jet from the 2-jet of the outputs (Leibniz / chain rule; jet_matrix_exp for frame_exp).
 MetricJet metric_jet_from_outputs(const MetricHead& head, const MlpJet2& f);
 
+// The same from the packed 2-jet [B, 1 + M, O] of mlp_jet2_packed: the placed matrix's g, ∂g, ∂²g are gathered
+// straight from the packed rows (one index_select and one scale each) rather than through the full [B, O, n, n]
+// derivative tensors, which at n = 6 cost more than the head itself (docs/BENCHMARKS.md, Jets).
+MetricJet metric_jet_from_packed(const MetricHead& head, const at::Tensor& packed);
+
 }  // namespace nmflow

@@ -45,7 +45,7 @@ void apply_activation(Activation activation, const MultiIndexTable& table, at::T
 
 // Order 2 through the fused jet trunk (jet_trunk.h): the input jet is (x, e_a, 0) — ∂_a x = e_a, second input
 // derivatives vanish — and the trunk carries all 1 + n + n(n+1)/2 rows through every layer in cache-sized tiles.
-MlpTaylorJet taylor_jet2_fused(const Mlp& mlp, const at::Tensor& x) {
+at::Tensor taylor_jet2_fused(const Mlp& mlp, const at::Tensor& x) {
   const int64_t n = mlp.input_dim();
   const ActivationJetLayout& layout = real_jet2_layout(n);
   const int64_t batch = x.size(0);
@@ -53,13 +53,10 @@ MlpTaylorJet taylor_jet2_fused(const Mlp& mlp, const at::Tensor& x) {
       at::cat({x.unsqueeze(1), at::eye(n, x.options()).unsqueeze(0).expand({batch, n, n}),
                at::zeros({batch, layout.rows - 1 - n, n}, x.options())},
               1);
-  const at::Tensor out = mlp_jet_trunk(mlp, input_jet, layout);
-  return MlpTaylorJet{out.select(1, 0), out.narrow(1, 1, layout.rows - 1), n, 2};
+  return mlp_jet_trunk(mlp, input_jet, layout);
 }
 
-}  // namespace
-
-MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order) {
+void check_jet_input(const Mlp& mlp, const at::Tensor& x, int64_t order) {
   const int64_t n = mlp.input_dim();
   NMFLOW_CHECK(x.dim() == 2 && x.size(1) == n, "mlp_taylor_jet: x must be [B, ", n, "], got ", x.sizes());
   NMFLOW_CHECK(x.scalar_type() == mlp.config().dtype, "mlp_taylor_jet: x has dtype ", x.scalar_type(),
@@ -70,8 +67,21 @@ MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order) 
                mlp.config().activation == Activation::Relu
                    ? " (relu'' is a delta; use a smooth activation: tanh, gelu, softplus, erf, sin, cos)"
                    : "");
+}
+
+}  // namespace
+
+at::Tensor mlp_jet2_packed(const Mlp& mlp, const at::Tensor& x) {
+  check_jet_input(mlp, x, 2);
+  return taylor_jet2_fused(mlp, x);
+}
+
+MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order) {
+  const int64_t n = mlp.input_dim();
+  check_jet_input(mlp, x, order);
   if (order == 2) {
-    return taylor_jet2_fused(mlp, x);
+    const at::Tensor out = taylor_jet2_fused(mlp, x);
+    return MlpTaylorJet{out.select(1, 0), out.narrow(1, 1, out.size(1) - 1), n, 2};
   }
   const MultiIndexTable& table = multi_index_table(n, order);
   const int64_t batch = x.size(0);

@@ -26,6 +26,11 @@ struct MlpTaylorJet {
 // Cost per layer: one [B·M, n_in] × [n_in, n_out] GEMM plus elementwise work, M = Σ_{k≤order} C(n+k−1, k).
 MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order);
 
+// The order-2 jet as the fused trunk produces it: [B, 1 + M, O], row 0 the value, rows 1 … M the rows of
+// multi_index_table(n, 2) (∂_a f, then the packed ∂_a∂_b f). mlp_taylor_jet(…, 2) returns views of this tensor;
+// metric heads read it directly (metric_jet_from_packed) instead of expanding it to full tensors first.
+at::Tensor mlp_jet2_packed(const Mlp& mlp, const at::Tensor& x);
+
 // The full symmetric order-k derivative tensor from a packed jet: [B, O, n, …, n] (k trailing n's),
 // [b, o, a1, …, ak] = ∂_{a1}…∂_{ak} f_o(x_b).
 at::Tensor full_derivative(const MlpTaylorJet& jet, int64_t k);

@@ -33,21 +33,10 @@ at::Tensor NeuralMetric::metric(const at::Tensor& x) const {
 }
 
 MetricJet NeuralMetric::jet(const at::Tensor& x) const {
-  // Point blocks: the jet's temporaries are (1 + n + n(n+1)/2) × B × width; at B in the thousands each is tens of MB,
-  // and glibc hands such blocks back to the kernel on free, so every op pays fresh page faults (measured: 65 % of
-  // the time at B = 4096, n = 6; docs/BENCHMARKS.md). Blocks of kJetBlock points keep them cache- and heap-resident.
-  constexpr int64_t kJetBlock = 256;
-  if (x.size(0) <= kJetBlock) {
-    return metric_jet_from_outputs(head_, mlp_jet2(trunk_, x));
-  }
-  std::vector<at::Tensor> g, dg, d2g;
-  for (const at::Tensor& block : x.split(kJetBlock, 0)) {
-    MetricJet part = metric_jet_from_outputs(head_, mlp_jet2(trunk_, block));
-    g.push_back(std::move(part.g));
-    dg.push_back(std::move(part.dg));
-    d2g.push_back(std::move(part.d2g));
-  }
-  return MetricJet{at::cat(g, 0), at::cat(dg, 0), at::cat(d2g, 0)};
+  // The trunk tiles the batch itself (jet_trunk.h) and the head reads its packed rows directly, so the whole batch
+  // goes in one call: the earlier 256-point blocks (which kept the layered ATen jet's temporaries heap-resident)
+  // now only added per-block overhead and a final cat (n = 6, B = 1024: 43 → 23 ms; docs/BENCHMARKS.md, Jets).
+  return metric_jet_from_packed(head_, mlp_jet2_packed(trunk_, x));
 }
 
 }  // namespace nmflow

@@ -57,17 +57,19 @@ TEST_CASE("fused trunk = layered trunk: values and gradients, real and Kähler l
     const ActivationJetLayout* layout;
     int64_t inputs;
     int64_t batch;
+    int64_t outputs;
   };
   // 700 points of a 16-row jet through width 40: several tiles (a tile is ~1 MB of the widest jet) and a partial one.
-  const std::vector<Case> cases{{&nmflow::real_jet2_layout(3), 3, 300}, {&nmflow::kahler_jet_layout(3), 7, 700}};
+  // 7 outputs: the output GEMM runs on 12 padded columns (gemm_output_columns), 2 outputs unpadded.
+  const std::vector<Case> cases{{&nmflow::real_jet2_layout(3), 3, 300, 7}, {&nmflow::kahler_jet_layout(3), 7, 700, 2}};
   for (const Case& c : cases) {
     for (const Activation activation : {Activation::Tanh, Activation::Gelu, Activation::Sin}) {
       for (const auto parameterisation : {nmflow::Parameterisation::Standard, nmflow::Parameterisation::Ntk}) {
         INFO("rows " << c.layout->rows << ", " << nmflow::activation_name(activation));
-        const Mlp mlp = network(c.inputs, {40, 40, 40}, 2, activation, parameterisation);
+        const Mlp mlp = network(c.inputs, {40, 40, 40}, c.outputs, activation, parameterisation);
         at::manual_seed(11);
         const at::Tensor x0 = at::randn({c.batch, c.layout->rows, c.inputs}, at::kDouble);
-        const at::Tensor upstream = at::randn({c.batch, c.layout->rows, 2}, at::kDouble);
+        const at::Tensor upstream = at::randn({c.batch, c.layout->rows, c.outputs}, at::kDouble);
         std::vector<std::vector<at::Tensor>> grads;
         std::vector<at::Tensor> outs;
         for (const bool fused : {true, false}) {

@@ -8,6 +8,7 @@
 #include "geometry/autograd_jet.h"
 #include "models/matrix_jet_ops.h"
 #include "models/metric_heads.h"
+#include "models/mlp_jet.h"
 #include "models/neural_metric.h"
 #include "models/symmetric_packing.h"
 #include "support/tolerance.h"
@@ -104,12 +105,13 @@ TEST_CASE("Parameter gradients of a loss on the metric jet equal those through n
   }
 }
 
-TEST_CASE("Jets of batches larger than one point block equal nested autograd, values and parameter gradients",
+TEST_CASE("Jets of batches spanning several trunk tiles equal nested autograd, values and parameter gradients",
           "[models]") {
-  // NeuralMetric::jet works in blocks of 256 points; 600 points span three blocks, the last one partial.
+  // The fused trunk works in tiles of ≈ 1 MB of jet rows (1638 points at 10 rows × width 8); 6000 points span
+  // four tiles, the last one partial.
   at::manual_seed(23);
   const NeuralMetric metric = make_metric(MetricHeadKind::Symmetric, 3, 51);
-  const at::Tensor x = at::randn({600, 3}, at::kDouble);
+  const at::Tensor x = at::randn({6000, 3}, at::kDouble);
   const MetricJet jet = metric.jet(x);
   check_jets_close(jet, autograd_metric_jet(metric, x, false), 1e-10);
   const auto loss_of = [](const MetricJet& j) { return j.d2g.pow(2).sum() + j.dg.pow(2).sum() + j.g.pow(2).sum(); };
@@ -119,6 +121,29 @@ TEST_CASE("Jets of batches larger than one point block equal nested autograd, va
     INFO("parameter " << i);
     CHECK_CLOSE(g_jet[i], g_ref[i], 1e-10);
   }
+}
+
+TEST_CASE("metric_jet_from_packed equals metric_jet_from_outputs on the full 2-jet, all heads, n = 1…6",
+          "[models]") {
+  // The packed gather (NeuralMetric::jet's path) against the full-tensor path on the same network outputs; n = 5, 6
+  // are beyond the nested-autograd tests above, n = 1 has no off-diagonal entries.
+  at::manual_seed(24);
+  uint64_t seed = 100;
+  for (MetricHeadKind kind : kHeads) {
+    for (int64_t n = 1; n <= 6; ++n) {
+      INFO(nmflow::metric_head_name(kind) << " n=" << n);
+      const NeuralMetric metric = make_metric(kind, n, ++seed);
+      const at::Tensor x = at::randn({7, n}, at::kDouble);
+      const MetricJet packed = nmflow::metric_jet_from_packed(metric.head(), nmflow::mlp_jet2_packed(metric.trunk(), x));
+      const MetricJet full = nmflow::metric_jet_from_outputs(metric.head(), nmflow::mlp_jet2(metric.trunk(), x));
+      check_jets_close(packed, full, 1e-13);
+    }
+  }
+  const NeuralMetric metric = make_metric(MetricHeadKind::Symmetric, 3, 1);
+  CHECK_THROWS_WITH(nmflow::metric_jet_from_packed(metric.head(), at::zeros({2, 9, 6}, at::kDouble)),
+                    Catch::Contains("[B, 10, O]"));
+  CHECK_THROWS_WITH(nmflow::metric_jet_from_packed(metric.head(), at::zeros({2, 10, 5}, at::kDouble)),
+                    Catch::Contains("needs outputs [B, 6]"));
 }
 
 TEST_CASE("Symmetric head has kernel (δ_ik δ_jl + δ_il δ_jk)/2 and frame_exp at S = 0 has (G_ik G_jl + G_il G_jk)/2",
