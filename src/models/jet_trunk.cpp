@@ -12,6 +12,7 @@
 
 #include "common/error.h"
 #include "models/activation_jet_cpu.h"
+#include "models/activation_sigma_cpu.h"
 
 namespace nmflow {
 
@@ -95,6 +96,7 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor t_buf = at::empty({buffer}, x.options());
     at::Tensor h_buf = at::empty({buffer}, x.options());
+    at::Tensor sigma_buf = at::empty({3, s.tile * s.max_width}, x.options());  // σ, σ', σ'' of the tile (evaluation)
     for (int64_t group = g0; group < g1; ++group) {
       for (int64_t tile = group * s.tiles / groups; tile < (group + 1) * s.tiles / groups; ++tile) {
         const int64_t p0 = tile * s.tile;
@@ -124,15 +126,18 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
                                      : pre[l].narrow(0, p0, np);
           at::Tensor t2 = t.view({tile_rows, width});
           at::mm_out(t2, cur, w.t());
-          // With a backward to come, σ … σ''' are computed here once and kept (sigma_saved[l][k], [B, W_l]); the
-          // backward would otherwise evaluate them again over the batch (≈ 15 ATen passes per layer for gelu).
-          const std::vector<at::Tensor> sigma = activation_jet_sigma(activation, t, b, pre.empty() ? 2 : 3);
-          if (!pre.empty()) {
-            for (size_t k = 0; k < 4; ++k) sigma_saved[static_cast<size_t>(l)][k].narrow(0, p0, np).copy_(sigma[k]);
+          // With a backward to come, σ … σ''' go straight into the saved [B, W_l] tensors (the backward needs them
+          // at every point); otherwise σ, σ', σ'' live in the tile's scratch.
+          T* sigma[4] = {nullptr, nullptr, nullptr, nullptr};
+          for (int64_t k = 0; k < (pre.empty() ? 3 : 4); ++k) {
+            sigma[k] = pre.empty() ? sigma_buf.select(0, k).data_ptr<T>()
+                                   : sigma_saved[static_cast<size_t>(l)][static_cast<size_t>(k)].data_ptr<T>() +
+                                         p0 * width;
           }
+          activation_sigma_cpu(activation, t.data_ptr<T>(), s.rows, width, b.data_ptr<T>(), np, sigma[0], sigma[1],
+                               sigma[2], sigma[3]);
           at::Tensor h = h_buf.narrow(0, 0, tile_rows * width);
-          activation_jet_forward_cpu(t.data_ptr<T>(), h.data_ptr<T>(), sigma[0].data_ptr<T>(),
-                                     sigma[1].data_ptr<T>(), sigma[2].data_ptr<T>(), 0, np,
+          activation_jet_forward_cpu(t.data_ptr<T>(), h.data_ptr<T>(), sigma[0], sigma[1], sigma[2], 0, np,
                                      static_cast<int>(s.rows), static_cast<int>(width), terms.data(),
                                      static_cast<int>(terms.size()));
           cur = h.view({tile_rows, width});  // the next GEMM reads h_buf and writes t_buf

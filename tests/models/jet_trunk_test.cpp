@@ -63,7 +63,10 @@ TEST_CASE("fused trunk = layered trunk: values and gradients, real and Kähler l
   // 7 outputs: the output GEMM runs on 12 padded columns (gemm_output_columns), 2 outputs unpadded.
   const std::vector<Case> cases{{&nmflow::real_jet2_layout(3), 3, 300, 7}, {&nmflow::kahler_jet_layout(3), 7, 700, 2}};
   for (const Case& c : cases) {
-    for (const Activation activation : {Activation::Tanh, Activation::Gelu, Activation::Sin}) {
+    // All six smooth activations: the fused trunk evaluates σ … σ''' in activation_sigma_cpu, the layered one
+    // through activation_derivatives' ATen expressions — two independent codings of the same formulas.
+    for (const Activation activation : {Activation::Tanh, Activation::Gelu, Activation::Softplus, Activation::Erf,
+                                        Activation::Sin, Activation::Cos}) {
       for (const auto parameterisation : {nmflow::Parameterisation::Standard, nmflow::Parameterisation::Ntk}) {
         INFO("rows " << c.layout->rows << ", " << nmflow::activation_name(activation));
         const Mlp mlp = network(c.inputs, {40, 40, 40}, c.outputs, activation, parameterisation);
