@@ -139,6 +139,21 @@ NMFLOW_INLINE_INTO_CLONES void backward_points(const T* in, const T* grad_out, T
   }
 }
 
+template <typename T>
+NMFLOW_INLINE_INTO_CLONES void forward_backward_points(const T* in, T* out, const T* grad_out, T* grad_in, const T* s0,
+                                                       const T* s1, const T* s2, const T* s3, int64_t begin,
+                                                       int64_t end, int rows, int width,
+                                                       const JetProductTerm<T>* terms, int term_count) {
+  const int64_t stride = static_cast<int64_t>(rows) * width;
+  for (int64_t b = begin; b < end; ++b) {
+    const int64_t o = b * stride;
+    const int64_t so = b * width;
+    activation_jet_forward_lanes(in + o, out + o, width, rows, width, s0 + so, s1 + so, s2 + so, terms, term_count);
+    activation_jet_backward_lanes(in + o, grad_out + o, grad_in + o, width, rows, width, s1 + so, s2 + so, s3 + so,
+                                  terms, term_count);
+  }
+}
+
 }  // namespace
 
 // The public CPU entry points are the cloned functions themselves (target_clones needs non-template functions; the
@@ -167,6 +182,17 @@ NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_backward_cpu(const float* i
                                                                   int64_t b0, int64_t b1, int rows, int width,
                                                                   const JetProductTerm<float>* terms, int count) {
   backward_points(in, g, gi, s1, s2, s3, b0, b1, rows, width, terms, count);
+}
+
+NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_forward_backward_cpu(
+    const double* in, double* out, const double* g, double* gi, const double* s0, const double* s1, const double* s2,
+    const double* s3, int64_t b0, int64_t b1, int rows, int width, const JetProductTerm<double>* terms, int count) {
+  forward_backward_points(in, out, g, gi, s0, s1, s2, s3, b0, b1, rows, width, terms, count);
+}
+NMFLOW_CPU_CLONES NMFLOW_FLATTEN void activation_jet_forward_backward_cpu(
+    const float* in, float* out, const float* g, float* gi, const float* s0, const float* s1, const float* s2,
+    const float* s3, int64_t b0, int64_t b1, int rows, int width, const JetProductTerm<float>* terms, int count) {
+  forward_backward_points(in, out, g, gi, s0, s1, s2, s3, b0, b1, rows, width, terms, count);
 }
 
 namespace {

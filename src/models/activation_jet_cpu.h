@@ -33,4 +33,15 @@ void activation_jet_backward_cpu(const float* in, const float* g, float* gi, con
                                  const float* s3, int64_t b0, int64_t b1, int rows, int width,
                                  const JetProductTerm<float>* terms, int count);
 
+// Both of the above on the same input, point by point (the trunk's backward needs the recomputed activation h and
+// the input gradient of each tile; one point's rows stay in L1 between the two): out = forward(in), gi =
+// backward(in, g).
+void activation_jet_forward_backward_cpu(const double* in, double* out, const double* g, double* gi,
+                                         const double* s0, const double* s1, const double* s2, const double* s3,
+                                         int64_t b0, int64_t b1, int rows, int width,
+                                         const JetProductTerm<double>* terms, int count);
+void activation_jet_forward_backward_cpu(const float* in, float* out, const float* g, float* gi, const float* s0,
+                                         const float* s1, const float* s2, const float* s3, int64_t b0, int64_t b1,
+                                         int rows, int width, const JetProductTerm<float>* terms, int count);
+
 }  // namespace nmflow

@@ -168,7 +168,7 @@ std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params,
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor prev_buf = at::empty({buffer}, x.options());
     at::Tensor gh_buf = at::empty({buffer}, x.options());
-    at::Tensor gt_buf = at::empty({buffer}, x.options());
+    at::Tensor gt_bufs[2] = {at::empty({buffer}, x.options()), at::empty({buffer}, x.options())};  // ping-pong
     for (int64_t group = g0; group < g1; ++group) {
       std::vector<at::Tensor>& grads = partial[static_cast<size_t>(group)];
       for (int64_t tile = group * s.tiles / groups; tile < (group + 1) * s.tiles / groups; ++tile) {
@@ -179,17 +179,23 @@ std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params,
         for (int64_t l = s.layers - 1; l >= 0; --l) {
           const at::Tensor& w = params[2 * l];
           const int64_t in_width = w.size(1);
-          at::Tensor prev;
-          const T* sigma[4] = {nullptr, nullptr, nullptr, nullptr};  // layer l − 1's σ … σ''' at the tile's points
+          at::Tensor prev;  // h_{l−1}, the layer's input
+          at::Tensor gt;    // ∂L/∂t_{l−1}, the next (lower) layer's upstream gradient
           if (l == 0) {
             prev = x.narrow(0, p0, np).view({tile_rows, in_width});
           } else {
+            const T* sigma[4];  // layer l − 1's σ … σ''' at the tile's points
             for (size_t k = 0; k < 4; ++k) sigma[k] = sigma_all[l - 1][k].template data_ptr<T>() + p0 * in_width;
+            at::Tensor gh = gh_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
+            at::mm_out(gh, g, weight_t[static_cast<size_t>(l)].t());  // ∂L/∂h_{l−1}
+            // h_{l−1} recomputed and ∂L/∂t_{l−1} in one pass over the saved pre-activations.
             const at::Tensor t = pre[l - 1].narrow(0, p0, np);
             prev = prev_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
-            activation_jet_forward_cpu(t.data_ptr<T>(), prev.data_ptr<T>(), sigma[0], sigma[1], sigma[2], 0, np,
-                                       static_cast<int>(s.rows), static_cast<int>(in_width), terms.data(),
-                                       static_cast<int>(terms.size()));
+            gt = gt_bufs[l % 2].narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
+            activation_jet_forward_backward_cpu(t.data_ptr<T>(), prev.data_ptr<T>(), gh.data_ptr<T>(),
+                                                gt.data_ptr<T>(), sigma[0], sigma[1], sigma[2], sigma[3], 0, np,
+                                                static_cast<int>(s.rows), static_cast<int>(in_width), terms.data(),
+                                                static_cast<int>(terms.size()));
           }
           grads[2 * l].addmm_(g.t(), prev);                                          // ∂L/∂W_l += gᵀ h_{l−1}
           grads[2 * l + 1].add_(g.view({np, s.rows, w.size(0)}).select(1, 0).sum(0));  // bias: value row only
@@ -200,14 +206,6 @@ std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params,
             }
             break;
           }
-          at::Tensor gh = gh_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
-          at::mm_out(gh, g, weight_t[static_cast<size_t>(l)].t());  // ∂L/∂h_{l−1}
-          at::Tensor gt = gt_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
-          const at::Tensor t = pre[l - 1].narrow(0, p0, np);
-          activation_jet_backward_cpu(t.data_ptr<T>(), gh.data_ptr<T>(), gt.data_ptr<T>(), sigma[1], sigma[2],
-                                      sigma[3], 0, np,
-                                      static_cast<int>(s.rows), static_cast<int>(in_width), terms.data(),
-                                      static_cast<int>(terms.size()));
           g = gt;
         }
       }
