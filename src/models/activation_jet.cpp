@@ -148,6 +148,12 @@ NMFLOW_INLINE_INTO_CLONES void forward_backward_points(const T* in, T* out, cons
   for (int64_t b = begin; b < end; ++b) {
     const int64_t o = b * stride;
     const int64_t so = b * width;
+    // The saved pre-activations come from memory (tens of MB per layer), and the loads stall: fetch the next
+    // point's rows while this one is computed.
+    if (b + 1 < end) {
+      const int64_t line = 64 / static_cast<int64_t>(sizeof(T));
+      for (int64_t k = 0; k < stride; k += line) __builtin_prefetch(in + o + stride + k);
+    }
     activation_jet_forward_lanes(in + o, out + o, width, rows, width, s0 + so, s1 + so, s2 + so, terms, term_count);
     activation_jet_backward_lanes(in + o, grad_out + o, grad_in + o, width, rows, width, s1 + so, s2 + so, s3 + so,
                                   terms, term_count);
