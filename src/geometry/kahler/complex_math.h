@@ -25,6 +25,15 @@ NMFLOW_HOST_DEVICE bool is_finite(double x) { return x - x == 0.0; }
 NMFLOW_HOST_DEVICE double abs_squared(Complex a) { return a.re * a.re + a.im * a.im; }
 NMFLOW_HOST_DEVICE double abs(Complex a) { return hypot(a.re, a.im); }
 
+// 1/b = conj(b)/|b|², without Smith's branches: for the Aberth iteration's reciprocals (polynomial_roots_math.h),
+// whose arguments are differences of roots and ratios q/q' of a monic polynomial with roots of modulus ≈ 1 — far
+// from the 1e±154 where |b|² over- or underflows (a non-finite result is caught there). The branches of Smith's
+// division mispredict on random lines and cost more than the arithmetic.
+NMFLOW_HOST_DEVICE Complex reciprocal(Complex b) {
+  const double inv = 1.0 / (b.re * b.re + b.im * b.im);
+  return Complex{b.re * inv, -b.im * inv};
+}
+
 // a / b by Smith's algorithm, which avoids overflow/underflow in |b|² for widely scaled b.
 NMFLOW_HOST_DEVICE Complex operator/(Complex a, Complex b) {
   if (fabs(b.re) >= fabs(b.im)) {

@@ -81,10 +81,12 @@ NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_i
   if (!(radius > 0.0) || !is_finite(radius)) {
     radius = 1.0;
   }
+  // radius · e^{i(2πk/d + 0.7)} as successive rotations (two sincos per line instead of d).
   const double two_pi = 6.283185307179586476925286766559;
-  for (int k = 0; k < degree; ++k) {
-    const double angle = two_pi * k / degree + 0.7;
-    roots[k] = make_complex(radius * cos(angle), radius * sin(angle));
+  const Complex rotation = make_complex(cos(two_pi / degree), sin(two_pi / degree));
+  roots[0] = make_complex(radius * cos(0.7), radius * sin(0.7));
+  for (int k = 1; k < degree; ++k) {
+    roots[k] = rotation * roots[k - 1];
   }
   int converged = 0;
   for (int iteration = 0; iteration < max_iterations && !converged; ++iteration) {
@@ -99,16 +101,17 @@ NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_i
       Complex repulsion = make_complex(0.0, 0.0);
       for (int j = 0; j < degree; ++j) {
         if (j != k) {
-          repulsion = repulsion + make_complex(1.0, 0.0) / (roots[k] - roots[j]);
+          repulsion = repulsion + reciprocal(roots[k] - roots[j]);
         }
       }
-      const Complex step = make_complex(1.0, 0.0) / (dq / q - repulsion);
+      const Complex step = reciprocal(dq * reciprocal(q) - repulsion);
       if (!is_finite(step.re) || !is_finite(step.im)) {
         converged = 0;
         continue;
       }
       roots[k] = roots[k] - step;
-      if (abs(step) > 1e-12 * abs(roots[k]) + 1e-300) {
+      // |step| > 1e-12 |root| (+ 1e-300 so that a root at 0 converges), compared squared.
+      if (abs_squared(step) > 1e-24 * abs_squared(roots[k]) + 1e-300) {
         converged = 0;
       }
     }
@@ -152,7 +155,10 @@ NMFLOW_HOST_DEVICE double relative_residual(const Complex* z, int n_coords, cons
   for (int i = 0; i < n_coords; ++i) {
     norm_sq += abs_squared(z[i]);
   }
-  return abs(p) / pow(norm_sq, 0.5 * degree);
+  const double norm = sqrt(norm_sq);
+  double norm_d = 1.0;  // ‖z‖^d by multiplication (pow is a library call per point)
+  for (int j = 0; j < degree; ++j) norm_d *= norm;
+  return abs(p) / norm_d;
 }
 
 // One line of the sampler: coefficients of p(a + t b), its roots t: [degree], and the residual of each
