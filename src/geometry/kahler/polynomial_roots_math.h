@@ -77,7 +77,7 @@ NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_i
   }
   // Start on the circle whose radius is the geometric mean of the root moduli, |q(0)/lead|^{1/d}, rotated
   // off the real axis so the start is not symmetric about roots of real or Fermat-type polynomials.
-  double radius = pow(abs(monic[0]), 1.0 / degree);
+  double radius = pow(abs_squared(monic[0]), 0.5 / degree);
   if (!(radius > 0.0) || !is_finite(radius)) {
     radius = 1.0;
   }
@@ -158,7 +158,7 @@ NMFLOW_HOST_DEVICE double relative_residual(const Complex* z, int n_coords, cons
   const double norm = sqrt(norm_sq);
   double norm_d = 1.0;  // ‖z‖^d by multiplication (pow is a library call per point)
   for (int j = 0; j < degree; ++j) norm_d *= norm;
-  return abs(p) / norm_d;
+  return sqrt(abs_squared((1.0 / norm_d) * p));  // scaled first: |p|² alone could overflow where p/‖z‖^d cannot
 }
 
 // One line of the sampler: coefficients of p(a + t b), its roots t: [degree], and the residual of each
