@@ -171,7 +171,8 @@ std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params,
     at::Tensor gt_bufs[2] = {at::empty({buffer}, x.options()), at::empty({buffer}, x.options())};  // ping-pong
     for (int64_t group = g0; group < g1; ++group) {
       std::vector<at::Tensor>& grads = partial[static_cast<size_t>(group)];
-      for (int64_t tile = group * s.tiles / groups; tile < (group + 1) * s.tiles / groups; ++tile) {
+      // Last tile first: the forward wrote it last, so its saved pre-activations are the likeliest still in cache.
+      for (int64_t tile = (group + 1) * s.tiles / groups - 1; tile >= group * s.tiles / groups; --tile) {
         const int64_t p0 = tile * s.tile;
         const int64_t np = std::min(s.tile, s.batch - p0);
         const int64_t tile_rows = np * s.rows;
