@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <torch/csrc/autograd/autograd.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "common/error.h"
@@ -89,7 +90,12 @@ TEST_CASE("fused trunk = layered trunk: values and gradients, real and Kähler l
         for (size_t k = 0; k < grads[0].size(); ++k) {
           INFO("gradient " << k);
           REQUIRE(grads[0][k].defined());
-          CHECK_CLOSE(grads[0][k], grads[1][k], 1e-12);
+          // Relative to the gradient's largest entry: a weight gradient sums 700 points × 16 rows with
+          // cancellation, so its small entries carry the rounding of the large ones (the fused and the layered
+          // sums run in different orders; measured ≤ 7e-15 of the largest entry, 1.4e-12 of a unit-size one).
+          const double scale = grads[1][k].abs().max().item<double>();
+          INFO(::nmflow::test::describe_mismatch(grads[0][k], grads[1][k]) << ", scale " << scale);
+          CHECK(::nmflow::test::max_relative_error(grads[0][k], grads[1][k], std::max(1.0, scale)) <= 1e-13);
         }
       }
     }

@@ -146,6 +146,17 @@ TEST_CASE("metric_jet_from_packed equals metric_jet_from_outputs on the full 2-j
                     Catch::Contains("needs outputs [B, 6]"));
 }
 
+TEST_CASE("Metric jets of an empty batch have the right shapes for every head", "[models]") {
+  for (MetricHeadKind kind : kHeads) {
+    INFO(nmflow::metric_head_name(kind));
+    const NeuralMetric metric = make_metric(kind, 3, 60);
+    const MetricJet jet = metric.jet(at::zeros({0, 3}, at::kDouble));
+    CHECK(jet.g.sizes() == at::IntArrayRef({0, 3, 3}));
+    CHECK(jet.dg.sizes() == at::IntArrayRef({0, 3, 3, 3}));
+    CHECK(jet.d2g.sizes() == at::IntArrayRef({0, 3, 3, 3, 3}));
+  }
+}
+
 TEST_CASE("Symmetric head has kernel (δ_ik δ_jl + δ_il δ_jk)/2 and frame_exp at S = 0 has (G_ik G_jl + G_il G_jk)/2",
           "[models]") {
   at::manual_seed(23);
