@@ -1,9 +1,12 @@
 #include "geometry/kahler/polynomial_roots.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include "common/error.h"
+#include "geometry/kahler/aberth_lanes_cpu.h"
 #include "geometry/kahler/polynomial_roots_math.h"
 
 #ifdef NMFLOW_WITH_CUDA
@@ -71,10 +74,17 @@ PolynomialRoots polynomial_roots(const at::Tensor& coeffs_in, int max_iterations
     const Complex* c = as_complex(coeffs);
     Complex* r = as_complex_mut(roots);
     int32_t* ok = converged.data_ptr<int32_t>();
+    // kAberthLanes polynomials at a time (aberth_lanes_cpu.h: the scalar aberth_roots' results, vectorised).
     at::parallel_for(0, lines, kCpuGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t l = begin; l < end; ++l) {
-        ok[l] = kahler_math::aberth_roots(c + l * (degree + 1), static_cast<int>(degree), max_iterations,
-                                          r + l * degree);
+      for (int64_t l0 = begin; l0 < end; l0 += kAberthLanes) {
+        const int count = static_cast<int>(std::min<int64_t>(kAberthLanes, end - l0));
+        const Complex* group_coeffs[kAberthLanes];
+        Complex* group_roots[kAberthLanes];
+        for (int i = 0; i < count; ++i) {
+          group_coeffs[i] = c + (l0 + i) * (degree + 1);
+          group_roots[i] = r + (l0 + i) * degree;
+        }
+        aberth_roots_lanes(group_coeffs, count, static_cast<int>(degree), max_iterations, group_roots, ok + l0);
       }
     });
   }
@@ -133,11 +143,28 @@ LineRoots line_intersection_roots(const at::Tensor& a_in, const at::Tensor& b_in
     Complex* pt = as_complex_mut(t);
     double* pr = residual.data_ptr<double>();
     int32_t* ok = converged.data_ptr<int32_t>();
+    // Per line: the coefficients of p(a + t b) and, after the roots (kAberthLanes lines at a time, as
+    // kahler_math::line_intersection_roots computes them one by one), the residuals.
+    const int d = static_cast<int>(degree);
     at::parallel_for(0, lines, kCpuGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t l = begin; l < end; ++l) {
-        ok[l] = kahler_math::line_intersection_roots(pa + l * n_coords, pb + l * n_coords, n_coords, pe, pc,
-                                                     n_monomials, static_cast<int>(degree), max_iterations,
-                                                     pt + l * degree, pr + l * degree);
+      Complex line_coeffs[kAberthLanes][kahler_math::kMaxRootDegree + 1];
+      for (int64_t l0 = begin; l0 < end; l0 += kAberthLanes) {
+        const int count = static_cast<int>(std::min<int64_t>(kAberthLanes, end - l0));
+        const Complex* group_coeffs[kAberthLanes];
+        Complex* group_roots[kAberthLanes];
+        for (int i = 0; i < count; ++i) {
+          const int64_t l = l0 + i;
+          kahler_math::line_polynomial_coefficients(pa + l * n_coords, pb + l * n_coords, n_coords, pe, pc,
+                                                    n_monomials, d, line_coeffs[i]);
+          group_coeffs[i] = line_coeffs[i];
+          group_roots[i] = pt + l * degree;
+        }
+        aberth_roots_lanes(group_coeffs, count, d, max_iterations, group_roots, ok + l0);
+        for (int i = 0; i < count; ++i) {
+          const int64_t l = l0 + i;
+          kahler_math::line_residuals(pa + l * n_coords, pb + l * n_coords, n_coords, pe, pc, n_monomials, d,
+                                      pt + l * degree, pr + l * degree);
+        }
       }
     });
   }

@@ -63,20 +63,18 @@ NMFLOW_HOST_DEVICE void line_polynomial_coefficients(const Complex* a, const Com
   }
 }
 
-// All `degree` roots of q (coeffs: [degree + 1], leading coefficient nonzero) into roots: [degree].
-// Returns 1 when the Aberth corrections fell below 1e-12 relative before max_iterations, else 0; callers
-// must still check residuals (a nearly double root converges slowly and is ill-conditioned).
-NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_iterations, Complex* roots) {
-  const Complex lead = coeffs[degree];
-  if (degree < 1 || degree > kMaxRootDegree || abs_squared(lead) == 0.0) {
+// Aberth's starting state: the monic polynomial (monic: [degree + 1]) and `degree` start points on the circle
+// whose radius is the geometric mean of the root moduli, |q(0)/lead|^{1/d}, rotated off the real axis so the start
+// is not symmetric about roots of real or Fermat-type polynomials. Returns 0 (nothing written) for a degree out of
+// range or a zero leading coefficient.
+NMFLOW_HOST_DEVICE int aberth_start(const Complex* coeffs, int degree, Complex* monic, Complex* roots) {
+  if (degree < 1 || degree > kMaxRootDegree || abs_squared(coeffs[degree]) == 0.0) {
     return 0;
   }
-  Complex monic[kMaxRootDegree + 1];
+  const Complex lead = coeffs[degree];
   for (int j = 0; j <= degree; ++j) {
     monic[j] = coeffs[j] / lead;
   }
-  // Start on the circle whose radius is the geometric mean of the root moduli, |q(0)/lead|^{1/d}, rotated
-  // off the real axis so the start is not symmetric about roots of real or Fermat-type polynomials.
   double radius = pow(abs_squared(monic[0]), 0.5 / degree);
   if (!(radius > 0.0) || !is_finite(radius)) {
     radius = 1.0;
@@ -88,6 +86,13 @@ NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_i
   for (int k = 1; k < degree; ++k) {
     roots[k] = rotation * roots[k - 1];
   }
+  return 1;
+}
+
+// Aberth–Ehrlich sweeps on the monic polynomial until every correction is below 1e-12 relative or max_iterations;
+// returns 1 when converged. (polynomial_roots.cpp runs the same sweep on 8 lines at a time, lane by lane, with the
+// same operations in the same order.)
+NMFLOW_HOST_DEVICE int aberth_sweeps(const Complex* monic, int degree, int max_iterations, Complex* roots) {
   int converged = 0;
   for (int iteration = 0; iteration < max_iterations && !converged; ++iteration) {
     converged = 1;
@@ -116,6 +121,11 @@ NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_i
       }
     }
   }
+  return converged;
+}
+
+// Newton polish z ← z − q(z)/q'(z) of every root, each step kept only when it lowers |q(z)|.
+NMFLOW_HOST_DEVICE void newton_polish(const Complex* monic, int degree, Complex* roots) {
   for (int k = 0; k < degree; ++k) {
     for (int step = 0; step < kNewtonPolishSteps; ++step) {
       Complex q;
@@ -134,6 +144,18 @@ NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_i
       roots[k] = candidate;
     }
   }
+}
+
+// All `degree` roots of q (coeffs: [degree + 1], leading coefficient nonzero) into roots: [degree].
+// Returns 1 when the Aberth corrections fell below 1e-12 relative before max_iterations, else 0; callers
+// must still check residuals (a nearly double root converges slowly and is ill-conditioned).
+NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_iterations, Complex* roots) {
+  Complex monic[kMaxRootDegree + 1];
+  if (!aberth_start(coeffs, degree, monic, roots)) {
+    return 0;
+  }
+  const int converged = aberth_sweeps(monic, degree, max_iterations, roots);
+  newton_polish(monic, degree, roots);
   return converged;
 }
 
@@ -161,6 +183,19 @@ NMFLOW_HOST_DEVICE double relative_residual(const Complex* z, int n_coords, cons
   return sqrt(abs_squared((1.0 / norm_d) * p));  // scaled first: |p|² alone could overflow where p/‖z‖^d cannot
 }
 
+// Residual |p(z)|/‖z‖^d of each point z = a + t_j b of a line: residual: [degree].
+NMFLOW_HOST_DEVICE void line_residuals(const Complex* a, const Complex* b, int n_coords, const int64_t* exponents,
+                                       const Complex* coefficients, int n_monomials, int degree, const Complex* t,
+                                       double* residual) {
+  Complex z[16];  // kMaxCoords
+  for (int j = 0; j < degree; ++j) {
+    for (int i = 0; i < n_coords; ++i) {
+      z[i] = a[i] + t[j] * b[i];
+    }
+    residual[j] = relative_residual(z, n_coords, exponents, coefficients, n_monomials, degree);
+  }
+}
+
 // One line of the sampler: coefficients of p(a + t b), its roots t: [degree], and the residual of each
 // point z = a + t b: [degree]. Returns aberth_roots' flag. n_coords ≤ kMaxCoords.
 constexpr int kMaxCoords = 16;
@@ -174,13 +209,7 @@ NMFLOW_HOST_DEVICE int line_intersection_roots(const Complex* a, const Complex* 
   Complex line_coeffs[kMaxRootDegree + 1];
   line_polynomial_coefficients(a, b, n_coords, exponents, coefficients, n_monomials, degree, line_coeffs);
   const int converged = aberth_roots(line_coeffs, degree, max_iterations, t);
-  Complex z[kMaxCoords];
-  for (int j = 0; j < degree; ++j) {
-    for (int i = 0; i < n_coords; ++i) {
-      z[i] = a[i] + t[j] * b[i];
-    }
-    residual[j] = relative_residual(z, n_coords, exponents, coefficients, n_monomials, degree);
-  }
+  line_residuals(a, b, n_coords, exponents, coefficients, n_monomials, degree, t, residual);
   return converged;
 }
 

@@ -1,0 +1,127 @@
+#include "geometry/kahler/aberth_lanes_cpu.h"
+
+#include <cstring>
+
+#include "common/cpu_clones.h"
+#include "geometry/kahler/polynomial_roots_math.h"
+
+namespace nmflow {
+
+namespace {
+
+constexpr int L = kAberthLanes;
+using kahler_math::Complex;
+using kahler_math::kMaxRootDegree;
+
+// Eight lanes as one GCC vector: an AVX-512 register in the x86-64-v4 clone, two or four narrower ones elsewhere.
+// (Plain loops over the lanes were fully unrolled and left scalar by the compiler.)
+typedef double Lanes __attribute__((vector_size(8 * L)));
+// load/store take and return Lanes by value; they are always inlined into the clones, so GCC's note that a 64-byte
+// vector argument's ABI differs without AVX-512 concerns no call that exists.
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef long long Mask __attribute__((vector_size(8 * L)));  // comparison results: −1 true, 0 false
+
+NMFLOW_INLINE_INTO_CLONES Lanes load(const double* p) {
+  Lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+NMFLOW_INLINE_INTO_CLONES void store(double* p, Lanes v) { std::memcpy(p, &v, sizeof v); }
+
+// aberth_sweeps (polynomial_roots_math.h) for L polynomials: monic and roots as [j][lane] real and imaginary parts;
+// active[l] = 0 masks a lane from the start. Each complex operation is spelled out exactly as complex_math.h
+// evaluates it (same products, same order; this file is compiled without fused multiply-adds), so that a lane
+// reproduces the scalar sweep bit for bit.
+NMFLOW_CPU_CLONES void sweeps(const double* mre, const double* mim, int degree, int max_iterations, double* rre,
+                              double* rim, int* active_in, int* converged) {
+  Mask active, done = {};
+  for (int l = 0; l < L; ++l) active[l] = active_in[l] ? -1 : 0;
+  const Lanes zero = {};
+  for (int iteration = 0; iteration < max_iterations; ++iteration) {
+    bool any = false;
+    for (int l = 0; l < L; ++l) any = any || active[l] != 0;
+    if (!any) break;
+    Mask sweep_converged = active | ~active;  // all true
+    for (int k = 0; k < degree; ++k) {
+      Lanes tre = load(rre + k * L);
+      Lanes tim = load(rim + k * L);
+      // Horner: value ← coeffs[d]; deriv ← 0; for j = d−1…0: deriv ← deriv·t + value, value ← value·t + coeffs[j].
+      Lanes vre = load(mre + degree * L), vim = load(mim + degree * L), dre = zero, dim = zero;
+      for (int j = degree - 1; j >= 0; --j) {
+        const Lanes pre = dre * tre - dim * tim;
+        const Lanes pim = dre * tim + dim * tre;
+        dre = pre + vre;
+        dim = pim + vim;
+        const Lanes qre = vre * tre - vim * tim;
+        const Lanes qim = vre * tim + vim * tre;
+        vre = qre + load(mre + j * L);
+        vim = qim + load(mim + j * L);
+      }
+      Lanes sre = zero, sim = zero;  // repulsion Σ_{j≠k} 1/(z_k − z_j)
+      for (int j = 0; j < degree; ++j) {
+        if (j == k) continue;
+        const Lanes are = tre - load(rre + j * L);
+        const Lanes aim = tim - load(rim + j * L);
+        const Lanes inv = 1.0 / (are * are + aim * aim);
+        sre = sre + are * inv;
+        sim = sim + -aim * inv;
+      }
+      const Lanes qq = vre * vre + vim * vim;
+      const Mask exact = qq == 0.0;
+      const Lanes qinv = 1.0 / qq;  // reciprocal(q)
+      const Lanes rqre = vre * qinv;
+      const Lanes rqim = -vim * qinv;
+      const Lanes ere = (dre * rqre - dim * rqim) - sre;  // dq · reciprocal(q) − repulsion
+      const Lanes eim = (dre * rqim + dim * rqre) - sim;
+      const Lanes einv = 1.0 / (ere * ere + eim * eim);
+      const Lanes step_re = ere * einv;
+      const Lanes step_im = -eim * einv;
+      const Mask finite = (step_re - step_re == 0.0) & (step_im - step_im == 0.0);
+      const Lanes nre = tre - step_re;
+      const Lanes nim = tim - step_im;
+      const Mask big = step_re * step_re + step_im * step_im > 1e-24 * (nre * nre + nim * nim) + 1e-300;
+      const Mask live = active & ~exact;
+      const Mask update = live & finite;
+      store(rre + k * L, update ? nre : tre);
+      store(rim + k * L, update ? nim : tim);
+      sweep_converged &= ~(live & (~finite | big));
+    }
+    const Mask now = active & sweep_converged;
+    done |= now;
+    active &= ~now;
+  }
+  for (int l = 0; l < L; ++l) converged[l] = done[l] != 0;
+}
+
+}  // namespace
+
+void aberth_roots_lanes(const Complex* const* coeffs, int count, int degree, int max_iterations,
+                        Complex* const* roots, int* converged) {
+  Complex monic[L][kMaxRootDegree + 1];
+  double mre[(kMaxRootDegree + 1) * L] = {}, mim[(kMaxRootDegree + 1) * L] = {};
+  double rre[kMaxRootDegree * L] = {}, rim[kMaxRootDegree * L] = {};
+  int active[L] = {}, started[L] = {}, done[L] = {};
+  for (int l = 0; l < count; ++l) {
+    started[l] = active[l] = kahler_math::aberth_start(coeffs[l], degree, monic[l], roots[l]);
+    if (!started[l]) continue;
+    for (int j = 0; j <= degree; ++j) {
+      mre[j * L + l] = monic[l][j].re;
+      mim[j * L + l] = monic[l][j].im;
+    }
+    for (int k = 0; k < degree; ++k) {
+      rre[k * L + l] = roots[l][k].re;
+      rim[k * L + l] = roots[l][k].im;
+    }
+  }
+  // Masked lanes (beyond count, or without a start) compute on zeros; their results are never read.
+  if (degree >= 1 && degree <= kMaxRootDegree) sweeps(mre, mim, degree, max_iterations, rre, rim, active, done);
+  for (int l = 0; l < count; ++l) {
+    converged[l] = 0;
+    if (!started[l]) continue;
+    for (int k = 0; k < degree; ++k) roots[l][k] = kahler_math::make_complex(rre[k * L + l], rim[k * L + l]);
+    kahler_math::newton_polish(monic[l], degree, roots[l]);
+    converged[l] = done[l];
+  }
+}
+
+}  // namespace nmflow

@@ -1,0 +1,19 @@
+#pragma once
+// The CPU's Aberth root finder on kAberthLanes polynomials at once (polynomial_roots.cpp): the start and the
+// Newton polish per polynomial as in polynomial_roots_math.h, the sweeps — the hot part — lane by lane in structure
+// of arrays so that they vectorise (8 doubles per AVX-512 register). Every lane performs the scalar sweep's
+// operations in the scalar sweep's order and stops updating once it has converged, so its roots are the scalar
+// aberth_roots' bit for bit (tests/kahler/polynomial_roots_test.cpp); CUDA runs the scalar function per thread.
+#include "geometry/kahler/complex_math.h"
+
+namespace nmflow {
+
+constexpr int kAberthLanes = 8;
+
+// count ≤ kAberthLanes polynomials of one degree: coeffs[l] points at [degree + 1] coefficients (lowest power
+// first), roots[l] at [degree] outputs. converged[l] as aberth_roots returns it (0, roots untouched, for a
+// polynomial whose leading coefficient is zero).
+void aberth_roots_lanes(const kahler_math::Complex* const* coeffs, int count, int degree, int max_iterations,
+                        kahler_math::Complex* const* roots, int* converged);
+
+}  // namespace nmflow
