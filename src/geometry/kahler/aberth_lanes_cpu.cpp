@@ -1,5 +1,7 @@
 #include "geometry/kahler/aberth_lanes_cpu.h"
 
+#include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "common/cpu_clones.h"
@@ -93,6 +95,90 @@ NMFLOW_CPU_CLONES void sweeps(const double* mre, const double* mim, int degree, 
   for (int l = 0; l < L; ++l) converged[l] = done[l] != 0;
 }
 
+// line_polynomial_coefficients (polynomial_roots_math.h) for L lines: a, b as [i][lane] real and imaginary parts,
+// out as [j][lane]; exponents and coefficients are the surface's, the same for every lane.
+NMFLOW_CPU_CLONES void line_coefficients(const double* are, const double* aim, const double* bre, const double* bim,
+                                         int n_coords, const int64_t* exponents, const Complex* coefficients,
+                                         int n_monomials, int degree, double* out_re, double* out_im) {
+  const Lanes zero = {};
+  Lanes ore[kMaxRootDegree + 1], oim[kMaxRootDegree + 1];
+  for (int j = 0; j <= degree; ++j) ore[j] = oim[j] = zero;
+  Lanes pre[kMaxRootDegree + 1], pim[kMaxRootDegree + 1];
+  for (int k = 0; k < n_monomials; ++k) {
+    pre[0] = zero + 1.0;
+    pim[0] = zero;
+    int filled = 0;
+    for (int i = 0; i < n_coords; ++i) {
+      const Lanes ar = load(are + i * L), ai = load(aim + i * L), br = load(bre + i * L), bi = load(bim + i * L);
+      for (int64_t r = 0; r < exponents[k * n_coords + i]; ++r) {
+        // product[filled + 1] = b · product[filled]
+        pre[filled + 1] = br * pre[filled] - bi * pim[filled];
+        pim[filled + 1] = br * pim[filled] + bi * pre[filled];
+        for (int j = filled; j >= 1; --j) {  // product[j] = a · product[j] + b · product[j − 1]
+          const Lanes xr = ar * pre[j] - ai * pim[j], xi = ar * pim[j] + ai * pre[j];
+          const Lanes yr = br * pre[j - 1] - bi * pim[j - 1], yi = br * pim[j - 1] + bi * pre[j - 1];
+          pre[j] = xr + yr;
+          pim[j] = xi + yi;
+        }
+        const Lanes xr = ar * pre[0] - ai * pim[0], xi = ar * pim[0] + ai * pre[0];  // product[0] = a · product[0]
+        pre[0] = xr;
+        pim[0] = xi;
+        ++filled;
+      }
+    }
+    const double cr = coefficients[k].re, ci = coefficients[k].im;
+    for (int j = 0; j <= filled; ++j) {  // out[j] = out[j] + c_k · product[j]
+      ore[j] = ore[j] + (cr * pre[j] - ci * pim[j]);
+      oim[j] = oim[j] + (cr * pim[j] + ci * pre[j]);
+    }
+  }
+  for (int j = 0; j <= degree; ++j) {
+    store(out_re + j * L, ore[j]);
+    store(out_im + j * L, oim[j]);
+  }
+}
+
+// line_residuals for L lines: t as [j][lane]; residual as [j][lane].
+NMFLOW_CPU_CLONES void line_residuals(const double* are, const double* aim, const double* bre, const double* bim,
+                                      int n_coords, const int64_t* exponents, const Complex* coefficients,
+                                      int n_monomials, int degree, const double* tre, const double* tim,
+                                      double* residual) {
+  const Lanes zero = {};
+  Lanes zre[16], zim[16];  // kMaxCoords
+  for (int j = 0; j < degree; ++j) {
+    const Lanes trj = load(tre + j * L), tij = load(tim + j * L);
+    for (int i = 0; i < n_coords; ++i) {  // z_i = a_i + t_j · b_i
+      const Lanes br = load(bre + i * L), bi = load(bim + i * L);
+      zre[i] = load(are + i * L) + (trj * br - tij * bi);
+      zim[i] = load(aim + i * L) + (trj * bi + tij * br);
+    }
+    Lanes pr = zero, pi = zero;
+    for (int k = 0; k < n_monomials; ++k) {
+      Lanes mr = zero + coefficients[k].re, mi = zero + coefficients[k].im;
+      for (int i = 0; i < n_coords; ++i) {
+        for (int64_t r = 0; r < exponents[k * n_coords + i]; ++r) {  // monomial = monomial · z_i
+          const Lanes xr = mr * zre[i] - mi * zim[i], xi = mr * zim[i] + mi * zre[i];
+          mr = xr;
+          mi = xi;
+        }
+      }
+      pr = pr + mr;
+      pi = pi + mi;
+    }
+    Lanes norm_sq = zero;
+    for (int i = 0; i < n_coords; ++i) norm_sq = norm_sq + (zre[i] * zre[i] + zim[i] * zim[i]);
+    Lanes norm, value;
+    for (int l = 0; l < L; ++l) norm[l] = std::sqrt(norm_sq[l]);
+    Lanes norm_d = zero + 1.0;
+    for (int q = 0; q < degree; ++q) norm_d *= norm;
+    const Lanes scale = 1.0 / norm_d;
+    const Lanes sr = scale * pr, si = scale * pi;
+    const Lanes mod_sq = sr * sr + si * si;
+    for (int l = 0; l < L; ++l) value[l] = std::sqrt(mod_sq[l]);
+    store(residual + j * L, value);
+  }
+}
+
 }  // namespace
 
 void aberth_roots_lanes(const Complex* const* coeffs, int count, int degree, int max_iterations,
@@ -121,6 +207,40 @@ void aberth_roots_lanes(const Complex* const* coeffs, int count, int degree, int
     for (int k = 0; k < degree; ++k) roots[l][k] = kahler_math::make_complex(rre[k * L + l], rim[k * L + l]);
     kahler_math::newton_polish(monic[l], degree, roots[l]);
     converged[l] = done[l];
+  }
+}
+
+void line_roots_lanes(const Complex* const* a, const Complex* const* b, int count, int n_coords,
+                      const int64_t* exponents, const Complex* coefficients, int n_monomials, int degree,
+                      int max_iterations, Complex* const* t, double* const* residual, int* converged) {
+  double are[16 * L] = {}, aim[16 * L] = {}, bre[16 * L] = {}, bim[16 * L] = {};  // kMaxCoords
+  for (int l = 0; l < count; ++l) {
+    for (int i = 0; i < n_coords; ++i) {
+      are[i * L + l] = a[l][i].re;
+      aim[i * L + l] = a[l][i].im;
+      bre[i * L + l] = b[l][i].re;
+      bim[i * L + l] = b[l][i].im;
+    }
+  }
+  double cre[(kMaxRootDegree + 1) * L], cim[(kMaxRootDegree + 1) * L];
+  line_coefficients(are, aim, bre, bim, n_coords, exponents, coefficients, n_monomials, degree, cre, cim);
+  Complex line_coeffs[L][kMaxRootDegree + 1];
+  const Complex* coeff_ptrs[L] = {};
+  for (int l = 0; l < count; ++l) {
+    for (int j = 0; j <= degree; ++j) line_coeffs[l][j] = kahler_math::make_complex(cre[j * L + l], cim[j * L + l]);
+    coeff_ptrs[l] = line_coeffs[l];
+  }
+  aberth_roots_lanes(coeff_ptrs, count, degree, max_iterations, t, converged);
+  double tre[kMaxRootDegree * L] = {}, tim[kMaxRootDegree * L] = {}, res[kMaxRootDegree * L];
+  for (int l = 0; l < count; ++l) {
+    for (int j = 0; j < degree; ++j) {
+      tre[j * L + l] = t[l][j].re;
+      tim[j * L + l] = t[l][j].im;
+    }
+  }
+  line_residuals(are, aim, bre, bim, n_coords, exponents, coefficients, n_monomials, degree, tre, tim, res);
+  for (int l = 0; l < count; ++l) {
+    for (int j = 0; j < degree; ++j) residual[l][j] = res[j * L + l];
   }
 }
 

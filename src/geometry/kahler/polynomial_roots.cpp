@@ -143,28 +143,23 @@ LineRoots line_intersection_roots(const at::Tensor& a_in, const at::Tensor& b_in
     Complex* pt = as_complex_mut(t);
     double* pr = residual.data_ptr<double>();
     int32_t* ok = converged.data_ptr<int32_t>();
-    // Per line: the coefficients of p(a + t b) and, after the roots (kAberthLanes lines at a time, as
-    // kahler_math::line_intersection_roots computes them one by one), the residuals.
-    const int d = static_cast<int>(degree);
+    // kAberthLanes lines at a time (aberth_lanes_cpu.h: kahler_math::line_intersection_roots' results, vectorised).
     at::parallel_for(0, lines, kCpuGrain, [&](int64_t begin, int64_t end) {
-      Complex line_coeffs[kAberthLanes][kahler_math::kMaxRootDegree + 1];
       for (int64_t l0 = begin; l0 < end; l0 += kAberthLanes) {
         const int count = static_cast<int>(std::min<int64_t>(kAberthLanes, end - l0));
-        const Complex* group_coeffs[kAberthLanes];
-        Complex* group_roots[kAberthLanes];
+        const Complex* group_a[kAberthLanes];
+        const Complex* group_b[kAberthLanes];
+        Complex* group_t[kAberthLanes];
+        double* group_residual[kAberthLanes];
         for (int i = 0; i < count; ++i) {
           const int64_t l = l0 + i;
-          kahler_math::line_polynomial_coefficients(pa + l * n_coords, pb + l * n_coords, n_coords, pe, pc,
-                                                    n_monomials, d, line_coeffs[i]);
-          group_coeffs[i] = line_coeffs[i];
-          group_roots[i] = pt + l * degree;
+          group_a[i] = pa + l * n_coords;
+          group_b[i] = pb + l * n_coords;
+          group_t[i] = pt + l * degree;
+          group_residual[i] = pr + l * degree;
         }
-        aberth_roots_lanes(group_coeffs, count, d, max_iterations, group_roots, ok + l0);
-        for (int i = 0; i < count; ++i) {
-          const int64_t l = l0 + i;
-          kahler_math::line_residuals(pa + l * n_coords, pb + l * n_coords, n_coords, pe, pc, n_monomials, d,
-                                      pt + l * degree, pr + l * degree);
-        }
+        line_roots_lanes(group_a, group_b, count, n_coords, pe, pc, n_monomials, static_cast<int>(degree),
+                         max_iterations, group_t, group_residual, ok + l0);
       }
     });
   }
