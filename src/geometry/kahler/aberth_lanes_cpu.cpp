@@ -95,6 +95,59 @@ NMFLOW_CPU_CLONES void sweeps(const double* mre, const double* mim, int degree, 
   for (int l = 0; l < L; ++l) converged[l] = done[l] != 0;
 }
 
+// Horner's q and q' at t for L lanes (horner_with_derivative's operations).
+NMFLOW_INLINE_INTO_CLONES void horner_lanes(const double* mre, const double* mim, int degree, Lanes tre, Lanes tim,
+                                            Lanes& qre, Lanes& qim, Lanes& dre, Lanes& dim) {
+  Lanes vre = load(mre + degree * L), vim = load(mim + degree * L);
+  const Lanes zero = {};
+  dre = zero;
+  dim = zero;
+  for (int j = degree - 1; j >= 0; --j) {
+    const Lanes pre = dre * tre - dim * tim;
+    const Lanes pim = dre * tim + dim * tre;
+    dre = pre + vre;
+    dim = pim + vim;
+    const Lanes xre = vre * tre - vim * tim;
+    const Lanes xim = vre * tim + vim * tre;
+    vre = xre + load(mre + j * L);
+    vim = xim + load(mim + j * L);
+  }
+  qre = vre;
+  qim = vim;
+}
+
+// newton_polish (polynomial_roots_math.h) for L lanes, started[l] = 0 masking a lane: q/q' by Smith's division,
+// both of its branches computed and the scalar's branch selected per lane.
+NMFLOW_CPU_CLONES void polish(const double* mre, const double* mim, int degree, double* rre, double* rim,
+                              const int* started) {
+  Mask started_mask;
+  for (int l = 0; l < L; ++l) started_mask[l] = started[l] ? -1 : 0;
+  for (int k = 0; k < degree; ++k) {
+    Lanes tre = load(rre + k * L), tim = load(rim + k * L);
+    Mask live = started_mask;
+    for (int step = 0; step < kahler_math::kNewtonPolishSteps; ++step) {
+      Lanes qre, qim, dre, dim;
+      horner_lanes(mre, mim, degree, tre, tim, qre, qim, dre, dim);
+      const Lanes q2 = qre * qre + qim * qim;
+      live &= ~((dre * dre + dim * dim == 0.0) | (q2 == 0.0));
+      // q / dq (Smith): |dq.re| ≥ |dq.im| ? (r = im/re, den = re + im·r) : (r = re/im, den = re·r + im).
+      const Mask wide = (dre >= 0.0 ? dre : -dre) >= (dim >= 0.0 ? dim : -dim);
+      const Lanes r1 = dim / dre, den1 = dre + dim * r1;
+      const Lanes r2 = dre / dim, den2 = dre * r2 + dim;
+      const Lanes sre = wide ? (qre + qim * r1) / den1 : (qre * r2 + qim) / den2;
+      const Lanes sim = wide ? (qim - qre * r1) / den1 : (qim * r2 - qre) / den2;
+      const Lanes cre = tre - sre, cim = tim - sim;
+      Lanes cqre, cqim, cdre, cdim;
+      horner_lanes(mre, mim, degree, cre, cim, cqre, cqim, cdre, cdim);
+      live &= cqre * cqre + cqim * cqim < q2;
+      tre = live ? cre : tre;
+      tim = live ? cim : tim;
+    }
+    store(rre + k * L, tre);
+    store(rim + k * L, tim);
+  }
+}
+
 // line_polynomial_coefficients (polynomial_roots_math.h) for L lines: a, b as [i][lane] real and imaginary parts,
 // out as [j][lane]; exponents and coefficients are the surface's, the same for every lane.
 NMFLOW_CPU_CLONES void line_coefficients(const double* are, const double* aim, const double* bre, const double* bim,
@@ -187,8 +240,11 @@ void aberth_roots_lanes(const Complex* const* coeffs, int count, int degree, int
   double mre[(kMaxRootDegree + 1) * L] = {}, mim[(kMaxRootDegree + 1) * L] = {};
   double rre[kMaxRootDegree * L] = {}, rim[kMaxRootDegree * L] = {};
   int active[L] = {}, started[L] = {}, done[L] = {};
+  const bool valid_degree = degree >= 1 && degree <= kMaxRootDegree;
+  const Complex rotation = valid_degree ? kahler_math::aberth_rotation(degree) : kahler_math::make_complex(1.0, 0.0);
   for (int l = 0; l < count; ++l) {
-    started[l] = active[l] = kahler_math::aberth_start(coeffs[l], degree, monic[l], roots[l]);
+    started[l] = active[l] =
+        valid_degree && kahler_math::aberth_start(coeffs[l], degree, rotation, monic[l], roots[l]);
     if (!started[l]) continue;
     for (int j = 0; j <= degree; ++j) {
       mre[j * L + l] = monic[l][j].re;
@@ -200,12 +256,14 @@ void aberth_roots_lanes(const Complex* const* coeffs, int count, int degree, int
     }
   }
   // Masked lanes (beyond count, or without a start) compute on zeros; their results are never read.
-  if (degree >= 1 && degree <= kMaxRootDegree) sweeps(mre, mim, degree, max_iterations, rre, rim, active, done);
+  if (valid_degree) {
+    sweeps(mre, mim, degree, max_iterations, rre, rim, active, done);
+    polish(mre, mim, degree, rre, rim, started);
+  }
   for (int l = 0; l < count; ++l) {
     converged[l] = 0;
     if (!started[l]) continue;
     for (int k = 0; k < degree; ++k) roots[l][k] = kahler_math::make_complex(rre[k * L + l], rim[k * L + l]);
-    kahler_math::newton_polish(monic[l], degree, roots[l]);
     converged[l] = done[l];
   }
 }

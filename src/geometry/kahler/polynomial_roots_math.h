@@ -67,7 +67,14 @@ NMFLOW_HOST_DEVICE void line_polynomial_coefficients(const Complex* a, const Com
 // whose radius is the geometric mean of the root moduli, |q(0)/lead|^{1/d}, rotated off the real axis so the start
 // is not symmetric about roots of real or Fermat-type polynomials. Returns 0 (nothing written) for a degree out of
 // range or a zero leading coefficient.
-NMFLOW_HOST_DEVICE int aberth_start(const Complex* coeffs, int degree, Complex* monic, Complex* roots) {
+// e^{2πi/d}, the rotation between successive start points.
+NMFLOW_HOST_DEVICE Complex aberth_rotation(int degree) {
+  const double two_pi = 6.283185307179586476925286766559;
+  return make_complex(cos(two_pi / degree), sin(two_pi / degree));
+}
+
+NMFLOW_HOST_DEVICE int aberth_start(const Complex* coeffs, int degree, Complex rotation, Complex* monic,
+                                    Complex* roots) {
   if (degree < 1 || degree > kMaxRootDegree || abs_squared(coeffs[degree]) == 0.0) {
     return 0;
   }
@@ -79,9 +86,7 @@ NMFLOW_HOST_DEVICE int aberth_start(const Complex* coeffs, int degree, Complex* 
   if (!(radius > 0.0) || !is_finite(radius)) {
     radius = 1.0;
   }
-  // radius · e^{i(2πk/d + 0.7)} as successive rotations (two sincos per line instead of d).
-  const double two_pi = 6.283185307179586476925286766559;
-  const Complex rotation = make_complex(cos(two_pi / degree), sin(two_pi / degree));
+  // radius · e^{i(2πk/d + 0.7)} as successive rotations by aberth_rotation(degree).
   roots[0] = make_complex(radius * cos(0.7), radius * sin(0.7));
   for (int k = 1; k < degree; ++k) {
     roots[k] = rotation * roots[k - 1];
@@ -151,7 +156,8 @@ NMFLOW_HOST_DEVICE void newton_polish(const Complex* monic, int degree, Complex*
 // must still check residuals (a nearly double root converges slowly and is ill-conditioned).
 NMFLOW_HOST_DEVICE int aberth_roots(const Complex* coeffs, int degree, int max_iterations, Complex* roots) {
   Complex monic[kMaxRootDegree + 1];
-  if (!aberth_start(coeffs, degree, monic, roots)) {
+  if (degree < 1 || degree > kMaxRootDegree ||
+      !aberth_start(coeffs, degree, aberth_rotation(degree), monic, roots)) {
     return 0;
   }
   const int converged = aberth_sweeps(monic, degree, max_iterations, roots);
