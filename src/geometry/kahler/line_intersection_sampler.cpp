@@ -71,9 +71,10 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, con
     const int64_t n_good = good.sum().item<int64_t>();
     result.lines_used += n_good;
     result.lines_rejected += lines - n_good;
-    kept.push_back(z.index_select(0, good.nonzero().squeeze(1)).reshape({n_good * d, n}));
+    // Every line passes almost always: then no gather (and with one chunk, no cat) copies the points again.
+    kept.push_back((n_good == lines ? z : z.index_select(0, good.nonzero().squeeze(1))).reshape({n_good * d, n}));
   }
-  result.z = at::cat(kept, 0).narrow(0, 0, options.n_points);
+  result.z = (kept.size() == 1 ? kept[0] : at::cat(kept, 0)).narrow(0, 0, options.n_points);
   return result;
 }
 
