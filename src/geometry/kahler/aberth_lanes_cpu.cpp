@@ -30,6 +30,28 @@ NMFLOW_INLINE_INTO_CLONES Lanes load(const double* p) {
 }
 NMFLOW_INLINE_INTO_CLONES void store(double* p, Lanes v) { std::memcpy(p, &v, sizeof v); }
 
+// Horner's q and q' at t for L lanes, horner_with_derivative's operations: value ← coeffs[d]; deriv ← 0; for
+// j = d−1…0: deriv ← deriv·t + value, value ← value·t + coeffs[j].
+NMFLOW_INLINE_INTO_CLONES void horner_lanes(const double* mre, const double* mim, int degree, Lanes tre, Lanes tim,
+                                            Lanes& qre, Lanes& qim, Lanes& dre, Lanes& dim) {
+  Lanes vre = load(mre + degree * L), vim = load(mim + degree * L);
+  const Lanes zero = {};
+  dre = zero;
+  dim = zero;
+  for (int j = degree - 1; j >= 0; --j) {
+    const Lanes pre = dre * tre - dim * tim;
+    const Lanes pim = dre * tim + dim * tre;
+    dre = pre + vre;
+    dim = pim + vim;
+    const Lanes xre = vre * tre - vim * tim;
+    const Lanes xim = vre * tim + vim * tre;
+    vre = xre + load(mre + j * L);
+    vim = xim + load(mim + j * L);
+  }
+  qre = vre;
+  qim = vim;
+}
+
 // aberth_sweeps (polynomial_roots_math.h) for L polynomials: monic and roots as [j][lane] real and imaginary parts;
 // active[l] = 0 masks a lane from the start. Each complex operation is spelled out exactly as complex_math.h
 // evaluates it (same products, same order; this file is compiled without fused multiply-adds), so that a lane
@@ -47,18 +69,8 @@ NMFLOW_CPU_CLONES void sweeps(const double* mre, const double* mim, int degree, 
     for (int k = 0; k < degree; ++k) {
       Lanes tre = load(rre + k * L);
       Lanes tim = load(rim + k * L);
-      // Horner: value ← coeffs[d]; deriv ← 0; for j = d−1…0: deriv ← deriv·t + value, value ← value·t + coeffs[j].
-      Lanes vre = load(mre + degree * L), vim = load(mim + degree * L), dre = zero, dim = zero;
-      for (int j = degree - 1; j >= 0; --j) {
-        const Lanes pre = dre * tre - dim * tim;
-        const Lanes pim = dre * tim + dim * tre;
-        dre = pre + vre;
-        dim = pim + vim;
-        const Lanes qre = vre * tre - vim * tim;
-        const Lanes qim = vre * tim + vim * tre;
-        vre = qre + load(mre + j * L);
-        vim = qim + load(mim + j * L);
-      }
+      Lanes vre, vim, dre, dim;  // q and q' at the lanes' root k
+      horner_lanes(mre, mim, degree, tre, tim, vre, vim, dre, dim);
       Lanes sre = zero, sim = zero;  // repulsion Σ_{j≠k} 1/(z_k − z_j)
       for (int j = 0; j < degree; ++j) {
         if (j == k) continue;
@@ -93,27 +105,6 @@ NMFLOW_CPU_CLONES void sweeps(const double* mre, const double* mim, int degree, 
     active &= ~now;
   }
   for (int l = 0; l < L; ++l) converged[l] = done[l] != 0;
-}
-
-// Horner's q and q' at t for L lanes (horner_with_derivative's operations).
-NMFLOW_INLINE_INTO_CLONES void horner_lanes(const double* mre, const double* mim, int degree, Lanes tre, Lanes tim,
-                                            Lanes& qre, Lanes& qim, Lanes& dre, Lanes& dim) {
-  Lanes vre = load(mre + degree * L), vim = load(mim + degree * L);
-  const Lanes zero = {};
-  dre = zero;
-  dim = zero;
-  for (int j = degree - 1; j >= 0; --j) {
-    const Lanes pre = dre * tre - dim * tim;
-    const Lanes pim = dre * tim + dim * tre;
-    dre = pre + vre;
-    dim = pim + vim;
-    const Lanes xre = vre * tre - vim * tim;
-    const Lanes xim = vre * tim + vim * tre;
-    vre = xre + load(mre + j * L);
-    vim = xim + load(mim + j * L);
-  }
-  qre = vre;
-  qim = vim;
 }
 
 // newton_polish (polynomial_roots_math.h) for L lanes, started[l] = 0 masking a lane: q/q' by Smith's division,
