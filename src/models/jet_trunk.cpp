@@ -70,6 +70,15 @@ TrunkShape shape_of(const at::Tensor& input_jet, at::TensorList params) {
   s.max_width = std::max(s.max_width, gemm_output_columns(params[2 * (s.layers - 1)].size(0)));
   s.tile = tile_points(s.rows, s.max_width);
   s.tiles = (s.batch + s.tile - 1) / s.tile;
+  // With several threads and few tiles, shrink the tiles so that their count is a multiple of the threads: 3 tiles
+  // on 2 threads run as 2 + 1, i.e. no faster than 4 smaller ones as 2 + 2 (tiles ≥ 512 rows keep the GEMMs at
+  // full speed, docs/BENCHMARKS.md "Jets").
+  const int64_t threads = at::get_num_threads();
+  if (threads > 1 && s.tiles > 1 && s.tiles % threads != 0 && s.tiles < 4 * threads) {
+    const int64_t balanced = (s.tiles + threads - 1) / threads * threads;
+    s.tile = (s.batch + balanced - 1) / balanced;
+    s.tiles = (s.batch + s.tile - 1) / s.tile;
+  }
   return s;
 }
 
