@@ -16,6 +16,8 @@ namespace nmflow::kahler_math {
 
 // Largest polynomial degree the fixed-size per-thread arrays hold (the quintic needs 5).
 constexpr int kMaxRootDegree = 16;
+// Most homogeneous coordinates a sampled line may have (fixed-size per-line arrays).
+constexpr int kMaxCoords = 16;
 // Newton polish steps after Aberth has converged.
 constexpr int kNewtonPolishSteps = 3;
 
@@ -193,7 +195,7 @@ NMFLOW_HOST_DEVICE double relative_residual(const Complex* z, int n_coords, cons
 NMFLOW_HOST_DEVICE void line_residuals(const Complex* a, const Complex* b, int n_coords, const int64_t* exponents,
                                        const Complex* coefficients, int n_monomials, int degree, const Complex* t,
                                        double* residual) {
-  Complex z[16];  // kMaxCoords
+  Complex z[kMaxCoords];
   for (int j = 0; j < degree; ++j) {
     for (int i = 0; i < n_coords; ++i) {
       z[i] = a[i] + t[j] * b[i];
@@ -204,7 +206,6 @@ NMFLOW_HOST_DEVICE void line_residuals(const Complex* a, const Complex* b, int n
 
 // One line of the sampler: coefficients of p(a + t b), its roots t: [degree], and the residual of each
 // point z = a + t b: [degree]. Returns aberth_roots' flag. n_coords ≤ kMaxCoords.
-constexpr int kMaxCoords = 16;
 NMFLOW_HOST_DEVICE int line_intersection_roots(const Complex* a, const Complex* b, int n_coords,
                                                const int64_t* exponents, const Complex* coefficients,
                                                int n_monomials, int degree, int max_iterations, Complex* t,
