@@ -100,12 +100,15 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
   const at::Tensor& w_out = params[2 * (s.layers - 1)];
   const int64_t out_columns = gemm_output_columns(w_out.size(0));
   const at::Tensor w_out_padded =
-      out_columns == w_out.size(0) ? w_out : at::cat({w_out, at::zeros({out_columns - w_out.size(0), w_out.size(1)}, w_out.options())});
+      out_columns == w_out.size(0)
+          ? w_out
+          : at::cat({w_out, at::zeros({out_columns - w_out.size(0), w_out.size(1)}, w_out.options())});
   at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor t_buf = at::empty({buffer}, x.options());
     at::Tensor h_buf = at::empty({buffer}, x.options());
-    at::Tensor sigma_buf = at::empty({3, s.tile * s.max_width}, x.options());  // σ, σ', σ'' of the tile (evaluation)
+    // σ, σ', σ'' of the tile in evaluation (with a backward to come they go to sigma_saved instead).
+    const at::Tensor sigma_buf = pre.empty() ? at::empty({3, s.tile * s.max_width}, x.options()) : at::Tensor();
     for (int64_t group = g0; group < g1; ++group) {
       for (int64_t tile = group * s.tiles / groups; tile < (group + 1) * s.tiles / groups; ++tile) {
         const int64_t p0 = tile * s.tile;
@@ -250,7 +253,9 @@ struct JetTrunkFunction : public torch::autograd::Function<JetTrunkFunction> {
     std::vector<at::Tensor> saved{x};  // x, params, pre (one per hidden layer), σ … σ''' (four per hidden layer)
     saved.insert(saved.end(), params.begin(), params.end());
     saved.insert(saved.end(), pre.begin(), pre.end());
-    for (const std::vector<at::Tensor>& layer_sigma : sigma) saved.insert(saved.end(), layer_sigma.begin(), layer_sigma.end());
+    for (const std::vector<at::Tensor>& layer_sigma : sigma) {
+      saved.insert(saved.end(), layer_sigma.begin(), layer_sigma.end());
+    }
     ctx->save_for_backward(saved);
     ctx->saved_data["activation"] = activation;
     ctx->saved_data["params"] = static_cast<int64_t>(params.size());

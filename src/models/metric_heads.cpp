@@ -77,12 +77,6 @@ MetricJet place_packed_jet(const at::Tensor& packed, const at::Tensor& weights, 
                    gather(rows2).view({batch, n, n, n, n})};
 }
 
-// Full-tensor 2-jet of the outputs from the packed one (conformal head).
-MlpJet2 outputs_jet2_from_packed(const at::Tensor& packed, int64_t n) {
-  const MlpTaylorJet jet{packed.select(1, 0), packed.narrow(1, 1, packed.size(1) - 1), n, 2};
-  return MlpJet2{jet.value, full_derivative(jet, 1), full_derivative(jet, 2)};
-}
-
 at::Tensor reference_or(const MetricHead& head, const at::Tensor& fallback) {
   return head.reference.defined() ? head.reference.to(fallback.options()) : fallback;
 }
@@ -204,7 +198,7 @@ MetricJet metric_jet_from_packed(const MetricHead& head, const at::Tensor& packe
   NMFLOW_CHECK(packed.dim() == 3, "metric_jet_from_packed: packed must be [B, R, O], got ", packed.sizes());
   check_outputs(head, packed.select(1, 0), "metric_jet_from_packed");
   const int64_t n = head.dim;
-  if (head.kind == MetricHeadKind::Conformal) return conformal_jet(head, outputs_jet2_from_packed(packed, n));
+  if (head.kind == MetricHeadKind::Conformal) return conformal_jet(head, jet2_from_packed(packed, n));
   return metric_jet_from_placed(head, place_packed_jet(packed, placement_weights(head.kind, n, packed.options()), n));
 }
 

@@ -56,6 +56,11 @@ at::Tensor taylor_jet2_fused(const Mlp& mlp, const at::Tensor& x) {
   return mlp_jet_trunk(mlp, input_jet, layout);
 }
 
+// The packed rows as an MlpTaylorJet: row 0 the value, the rest the derivatives (views, no copy).
+MlpTaylorJet taylor_jet_from_packed(const at::Tensor& packed, int64_t n) {
+  return MlpTaylorJet{packed.select(1, 0), packed.narrow(1, 1, packed.size(1) - 1), n, 2};
+}
+
 void check_jet_input(const Mlp& mlp, const at::Tensor& x, int64_t order) {
   const int64_t n = mlp.input_dim();
   NMFLOW_CHECK(x.dim() == 2 && x.size(1) == n, "mlp_taylor_jet: x must be [B, ", n, "], got ", x.sizes());
@@ -80,8 +85,7 @@ MlpTaylorJet mlp_taylor_jet(const Mlp& mlp, const at::Tensor& x, int64_t order) 
   const int64_t n = mlp.input_dim();
   check_jet_input(mlp, x, order);
   if (order == 2) {
-    const at::Tensor out = taylor_jet2_fused(mlp, x);
-    return MlpTaylorJet{out.select(1, 0), out.narrow(1, 1, out.size(1) - 1), n, 2};
+    return taylor_jet_from_packed(taylor_jet2_fused(mlp, x), n);
   }
   const MultiIndexTable& table = multi_index_table(n, order);
   const int64_t batch = x.size(0);
@@ -127,7 +131,11 @@ at::Tensor full_derivative(const MlpTaylorJet& jet, int64_t k) {
 }
 
 MlpJet2 mlp_jet2(const Mlp& mlp, const at::Tensor& x) {
-  const MlpTaylorJet jet = mlp_taylor_jet(mlp, x, 2);
+  return jet2_from_packed(mlp_jet2_packed(mlp, x), mlp.input_dim());
+}
+
+MlpJet2 jet2_from_packed(const at::Tensor& packed, int64_t n) {
+  const MlpTaylorJet jet = taylor_jet_from_packed(packed, n);
   return MlpJet2{jet.value, full_derivative(jet, 1), full_derivative(jet, 2)};
 }
 

@@ -42,6 +42,8 @@ struct MlpJet2 {
   at::Tensor hess;   // [B, O, n, n]  hess[b,o,a,c] = ∂_a ∂_c f_o
 };
 MlpJet2 mlp_jet2(const Mlp& mlp, const at::Tensor& x);  // x: [B, n]
+// The same from a packed 2-jet [B, 1 + M, O] of mlp_jet2_packed (n inputs).
+MlpJet2 jet2_from_packed(const at::Tensor& packed, int64_t n);
 
 // The 4-jet of a scalar network (output_dim = 1), e.g. a Kähler potential φ whose Ricci curvature needs ∂⁴φ.
 struct ScalarJet4 {

@@ -82,7 +82,8 @@ struct WeightedGatherFunction : public torch::autograd::Function<WeightedGatherF
 
 at::Tensor weighted_gather(const at::Tensor& src, const at::Tensor& index, const at::Tensor& weight) {
   NMFLOW_CHECK(src.dim() == 2, "weighted_gather: src must be [B, S], got ", src.sizes());
-  NMFLOW_CHECK(index.dim() == 1 && index.scalar_type() == at::kLong, "weighted_gather: index must be a 1-D int64 tensor");
+  NMFLOW_CHECK(index.dim() == 1 && index.scalar_type() == at::kLong,
+               "weighted_gather: index must be a 1-D int64 tensor");
   NMFLOW_CHECK(weight.sizes() == index.sizes() && weight.scalar_type() == src.scalar_type(),
                "weighted_gather: weight must be [", index.numel(), "] of src's dtype");
   NMFLOW_CHECK(index.numel() == 0 || (index.min().item<int64_t>() >= 0 && index.max().item<int64_t>() < src.size(1)),
