@@ -13,6 +13,7 @@
 #include "common/error.h"
 #include "models/activation_jet_cpu.h"
 #include "models/activation_sigma_cpu.h"
+#include "models/tile_gemm_cpu.h"
 
 namespace nmflow {
 
@@ -50,11 +51,29 @@ int64_t tile_points(int64_t rows, int64_t max_width) {
   return std::max<int64_t>(1, kTileValues / std::max<int64_t>(1, rows * max_width));
 }
 
-// Columns the output layer's GEMM computes: MKL's double-precision kernels on this machine (AMD EPYC, zen code
-// path) run [2044, 64] × [64, N] at 20 GFLOP/s for N = 21 but 37 for N = 24 — 272 vs 166 µs, fewer flops taking
-// longer; every N ≥ 5 measured (6, 8, 10, 16, 21, 28, 45, 64) ran at least as fast padded up to a multiple of 12,
-// N ≤ 4 slower (docs/BENCHMARKS.md, Jets). The padded columns multiply zero weight rows and are dropped.
-int64_t gemm_output_columns(int64_t width) { return width < 5 ? width : (width + 11) / 12 * 12; }
+// Columns the output layer's GEMM computes. tile_gemm_cpu's own kernel takes any width; MKL's double-precision
+// kernels on this machine (AMD EPYC, zen code path) run [2044, 64] × [64, N] at 20 GFLOP/s for N = 21 but 37 for
+// N = 24 — 272 vs 166 µs, fewer flops taking longer; every N ≥ 5 measured (6, 8, 10, 16, 21, 28, 45, 64) ran at
+// least as fast padded up to a multiple of 12, N ≤ 4 slower (docs/BENCHMARKS.md, Jets). The padded columns
+// multiply zero weight rows and are dropped.
+int64_t gemm_output_columns(int64_t width, at::ScalarType dtype) {
+  return width < 5 || tile_gemm_cpu_has_kernel(dtype) ? width : (width + 11) / 12 * 12;
+}
+
+// Each layer's Wᵀ as a contiguous [W_in, W_out] matrix (tile_gemm_cpu's B operand), the output layer's padded with
+// zero columns to gemm_output_columns.
+std::vector<at::Tensor> transposed_weights(at::TensorList params) {
+  std::vector<at::Tensor> weight_t;
+  const size_t layers = params.size() / 2;
+  for (size_t l = 0; l < layers; ++l) {
+    const at::Tensor& w = params[2 * l];
+    const int64_t columns = l + 1 == layers ? gemm_output_columns(w.size(0), w.scalar_type()) : w.size(0);
+    at::Tensor t = at::zeros({w.size(1), columns}, w.options());
+    t.narrow(1, 0, w.size(0)).copy_(w.t());
+    weight_t.push_back(t);
+  }
+  return weight_t;
+}
 
 struct TrunkShape {
   int64_t batch, rows, layers, max_width, tile, tiles;
@@ -67,7 +86,8 @@ TrunkShape shape_of(const at::Tensor& input_jet, at::TensorList params) {
   s.layers = static_cast<int64_t>(params.size() / 2);
   s.max_width = input_jet.size(2);
   for (int64_t l = 0; l < s.layers; ++l) s.max_width = std::max(s.max_width, params[2 * l].size(0));
-  s.max_width = std::max(s.max_width, gemm_output_columns(params[2 * (s.layers - 1)].size(0)));
+  s.max_width = std::max(
+      s.max_width, gemm_output_columns(params[2 * (s.layers - 1)].size(0), params[2 * (s.layers - 1)].scalar_type()));
   s.tile = tile_points(s.rows, s.max_width);
   s.tiles = (s.batch + s.tile - 1) / s.tile;
   // With several threads and few tiles, shrink the tiles so that their count is a multiple of the threads: 3 tiles
@@ -97,12 +117,7 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
   const TrunkShape s = shape_of(x, params);
   const std::vector<JetProductTerm<T>> terms = activation_jet_terms<T>(layout);
   const int64_t groups = group_count(s);
-  const at::Tensor& w_out = params[2 * (s.layers - 1)];
-  const int64_t out_columns = gemm_output_columns(w_out.size(0));
-  const at::Tensor w_out_padded =
-      out_columns == w_out.size(0)
-          ? w_out
-          : at::cat({w_out, at::zeros({out_columns - w_out.size(0), w_out.size(1)}, w_out.options())});
+  const std::vector<at::Tensor> weight_t = transposed_weights(params);
   at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor t_buf = at::empty({buffer}, x.options());
@@ -121,12 +136,13 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
           const int64_t width = w.size(0);
           if (l + 1 == s.layers) {
             at::Tensor o = out.narrow(0, p0, np);
-            if (out_columns == width) {
+            const at::Tensor& w_t = weight_t[static_cast<size_t>(l)];
+            if (w_t.size(1) == width) {
               at::Tensor o2 = o.view({tile_rows, width});
-              at::mm_out(o2, cur, w.t());
+              tile_gemm_cpu(o2, cur, w_t, false);
             } else {
-              at::Tensor wide = t_buf.narrow(0, 0, tile_rows * out_columns).view({tile_rows, out_columns});
-              at::mm_out(wide, cur, w_out_padded.t());
+              at::Tensor wide = t_buf.narrow(0, 0, tile_rows * w_t.size(1)).view({tile_rows, w_t.size(1)});
+              tile_gemm_cpu(wide, cur, w_t, false);
               o.view({tile_rows, width}).copy_(wide.narrow(1, 0, width));
             }
             o.select(1, 0).add_(b);
@@ -134,17 +150,17 @@ void forward_cpu(Activation activation, const at::Tensor& x, at::TensorList para
           }
           // The GEMM writes the tile's pre-activations straight into the saved tensor when there is one (they
           // stay in cache for the activation pass), else into scratch.
-          at::Tensor t = pre.empty() ? t_buf.narrow(0, 0, tile_rows * width).view({np, s.rows, width})
-                                     : pre[l].narrow(0, p0, np);
+          at::Tensor t =
+              pre.empty() ? t_buf.narrow(0, 0, tile_rows * width).view({np, s.rows, width}) : pre[l].narrow(0, p0, np);
           at::Tensor t2 = t.view({tile_rows, width});
-          at::mm_out(t2, cur, w.t());
+          tile_gemm_cpu(t2, cur, weight_t[static_cast<size_t>(l)], false);
           // With a backward to come, σ … σ''' go straight into the saved [B, W_l] tensors (the backward needs them
           // at every point); otherwise σ, σ', σ'' live in the tile's scratch.
           T* sigma[4] = {nullptr, nullptr, nullptr, nullptr};
           for (int64_t k = 0; k < (pre.empty() ? 3 : 4); ++k) {
-            sigma[k] = pre.empty() ? sigma_buf.select(0, k).data_ptr<T>()
-                                   : sigma_saved[static_cast<size_t>(l)][static_cast<size_t>(k)].data_ptr<T>() +
-                                         p0 * width;
+            sigma[k] = pre.empty()
+                           ? sigma_buf.select(0, k).data_ptr<T>()
+                           : sigma_saved[static_cast<size_t>(l)][static_cast<size_t>(k)].data_ptr<T>() + p0 * width;
           }
           activation_sigma_cpu(activation, t.data_ptr<T>(), s.rows, width, b.data_ptr<T>(), np, sigma[0], sigma[1],
                                sigma[2], sigma[3]);
@@ -172,10 +188,8 @@ std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params,
   for (auto& grads : partial) {
     for (const at::Tensor& p : params) grads.push_back(at::zeros(p.sizes(), p.options()));
   }
-  // ∂L/∂h = g W as g · (Wᵀ)ᵀ with Wᵀ stored contiguously: MKL runs [2048, 64] × [64, 64] in that form at 40
-  // GFLOP/s, with W as stored at 34 (427 vs 503 µs per tile, measured; docs/BENCHMARKS.md, Jets).
-  std::vector<at::Tensor> weight_t;
-  for (int64_t l = 0; l < s.layers; ++l) weight_t.push_back(params[2 * l].t().contiguous());
+  std::vector<at::Tensor> weight;  // W_l as [W_out, W_in] rows: the B operand of ∂L/∂h = g W
+  for (int64_t l = 0; l < s.layers; ++l) weight.push_back(params[2 * l].contiguous());
   at::parallel_for(0, groups, 1, [&](int64_t g0, int64_t g1) {
     const int64_t buffer = s.tile * s.rows * s.max_width;
     at::Tensor prev_buf = at::empty({buffer}, x.options());
@@ -200,22 +214,22 @@ std::vector<at::Tensor> backward_cpu(const at::Tensor& x, at::TensorList params,
             const T* sigma[4];  // layer l − 1's σ … σ''' at the tile's points
             for (size_t k = 0; k < 4; ++k) sigma[k] = sigma_all[l - 1][k].template data_ptr<T>() + p0 * in_width;
             at::Tensor gh = gh_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
-            at::mm_out(gh, g, weight_t[static_cast<size_t>(l)].t());  // ∂L/∂h_{l−1}
+            tile_gemm_cpu(gh, g, weight[static_cast<size_t>(l)], false);  // ∂L/∂h_{l−1}
             // h_{l−1} recomputed and ∂L/∂t_{l−1} in one pass over the saved pre-activations.
             const at::Tensor t = pre[l - 1].narrow(0, p0, np);
             prev = prev_buf.narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
             gt = gt_bufs[l % 2].narrow(0, 0, tile_rows * in_width).view({tile_rows, in_width});
-            activation_jet_forward_backward_cpu(t.data_ptr<T>(), prev.data_ptr<T>(), gh.data_ptr<T>(),
-                                                gt.data_ptr<T>(), sigma[0], sigma[1], sigma[2], sigma[3], 0, np,
-                                                static_cast<int>(s.rows), static_cast<int>(in_width), terms.data(),
+            activation_jet_forward_backward_cpu(t.data_ptr<T>(), prev.data_ptr<T>(), gh.data_ptr<T>(), gt.data_ptr<T>(),
+                                                sigma[0], sigma[1], sigma[2], sigma[3], 0, np, static_cast<int>(s.rows),
+                                                static_cast<int>(in_width), terms.data(),
                                                 static_cast<int>(terms.size()));
           }
-          grads[2 * l].addmm_(g.t(), prev);                                          // ∂L/∂W_l += gᵀ h_{l−1}
+          tile_gemm_cpu(grads[2 * l], g.t(), prev, true);                              // ∂L/∂W_l += gᵀ h_{l−1}
           grads[2 * l + 1].add_(g.view({np, s.rows, w.size(0)}).select(1, 0).sum(0));  // bias: value row only
           if (l == 0) {
             if (input_grad.defined()) {
               at::Tensor gi = input_grad.narrow(0, p0, np).view({tile_rows, in_width});
-              at::mm_out(gi, g, weight_t[0].t());
+              tile_gemm_cpu(gi, g, weight[0], false);
             }
             break;
           }
@@ -343,9 +357,8 @@ at::Tensor mlp_jet_trunk(const Mlp& mlp, const at::Tensor& input_jet, const Acti
     const at::NoGradGuard no_grad;
     const at::Tensor x = input_jet.contiguous();
     at::Tensor out = at::empty({x.size(0), x.size(1), mlp.output_dim()}, x.options());
-    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk", [&] {
-      forward_cpu<scalar_t>(mlp.config().activation, x, params, layout, {}, {}, out);
-    });
+    AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "mlp_jet_trunk",
+                               [&] { forward_cpu<scalar_t>(mlp.config().activation, x, params, layout, {}, {}, out); });
     return out;
   }
   return JetTrunkFunction::apply(input_jet, at::TensorList(params), static_cast<int64_t>(mlp.config().activation),

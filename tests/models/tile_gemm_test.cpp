@@ -1,0 +1,103 @@
+#include <ATen/ATen.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <vector>
+
+#include "models/tile_gemm_cpu.h"
+#include "support/tolerance.h"
+
+namespace {
+
+// C(i, j) (+)= Σ_k A(i, k) B(k, j) as one std::fma per k, in order: what the kernel promises element by element.
+at::Tensor in_order_fma(const at::Tensor& c0, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
+  at::Tensor c = c0.clone();
+  const auto av = a.accessor<double, 2>();
+  const auto bv = b.accessor<double, 2>();
+  auto cv = c.accessor<double, 2>();
+  for (int64_t i = 0; i < c.size(0); ++i) {
+    for (int64_t j = 0; j < c.size(1); ++j) {
+      double acc = accumulate ? cv[i][j] : 0.0;
+      for (int64_t k = 0; k < a.size(1); ++k) acc = std::fma(av[i][k], bv[k][j], acc);
+      cv[i][j] = acc;
+    }
+  }
+  return c;
+}
+
+struct Shape {
+  int64_t m, n, k;
+};
+
+}  // namespace
+
+TEST_CASE("tile_gemm_cpu = A·B for row and column tails, strided A, and accumulation", "[models][tile_gemm]") {
+  at::manual_seed(11);
+  const bool kernel = nmflow::tile_gemm_cpu_has_kernel(at::kDouble);
+  if (!kernel) WARN("no AVX-512 on this CPU: tile_gemm_cpu runs ATen's mm; only the 1e-14 comparison applies");
+  // Row counts around the kernel's 6-row blocks, column counts around its 8-wide vectors and 32-column blocks,
+  // N < 8 (the narrow dot-product path), the trunk's shapes (K = 25 inputs, 64 wide, a scalar head).
+  const std::vector<Shape> shapes = {{1, 1, 1},      {5, 3, 7},      {6, 8, 64},   {7, 9, 25},   {13, 33, 64},
+                                     {2048, 64, 64}, {2044, 21, 64}, {100, 1, 64}, {37, 70, 13}, {12, 32, 200}};
+  for (const Shape& s : shapes) {
+    for (const bool transposed_a : {false, true}) {
+      for (const bool accumulate : {false, true}) {
+        INFO("M " << s.m << ", N " << s.n << ", K " << s.k << (transposed_a ? ", A transposed" : "")
+                  << (accumulate ? ", accumulate" : ""));
+        // A transposed: a [K, M] matrix's transpose (unit row stride), as the weight gradient gᵀ·h reads it.
+        const at::Tensor a = transposed_a ? at::randn({s.k, s.m}, at::kDouble).t() : at::randn({s.m, s.k}, at::kDouble);
+        const at::Tensor b = at::randn({s.k, s.n}, at::kDouble);
+        const at::Tensor c0 = at::randn({s.m, s.n}, at::kDouble);
+        at::Tensor c = c0.clone();
+        nmflow::tile_gemm_cpu(c, a, b, accumulate);
+        const at::Tensor expected = accumulate ? at::addmm(c0, a, b) : at::mm(a, b);
+        CHECK_CLOSE(c, expected, 1e-14 * static_cast<double>(s.k));
+        // The blocked kernel (N ≥ 8 or a strided A) is bit for bit the in-order FMA sum of every element.
+        if (kernel && (s.n >= 8 || transposed_a)) CHECK(at::equal(c, in_order_fma(c0, a, b, accumulate)));
+      }
+    }
+  }
+}
+
+TEST_CASE("tile_gemm_cpu rows do not depend on the block that computed them", "[models][tile_gemm]") {
+  at::manual_seed(12);
+  const at::Tensor a = at::randn({47, 64}, at::kDouble);
+  const at::Tensor b = at::randn({64, 64}, at::kDouble);
+  at::Tensor whole = at::empty({47, 64}, at::kDouble);
+  nmflow::tile_gemm_cpu(whole, a, b, false);
+  for (const int64_t offset : {1, 5, 11}) {
+    at::Tensor part = at::empty({47 - offset, 64}, at::kDouble);
+    nmflow::tile_gemm_cpu(part, a.narrow(0, offset, 47 - offset), b, false);
+    CHECK(at::equal(part, whole.narrow(0, offset, 47 - offset)));
+  }
+  // A row-strided slice of a wider matrix (a tile of the trunk's [B, R, W] jets) and a C with a row stride.
+  const at::Tensor wide = at::randn({20, 80}, at::kDouble);
+  at::Tensor c_wide = at::zeros({20, 70}, at::kDouble);
+  at::Tensor c = c_wide.narrow(1, 3, 64);
+  nmflow::tile_gemm_cpu(c, wide.narrow(1, 8, 64), b, false);
+  CHECK_CLOSE(c, at::mm(wide.narrow(1, 8, 64), b), 1e-13);
+  CHECK(at::equal(c_wide.narrow(1, 0, 3), at::zeros({20, 3}, at::kDouble)));
+  CHECK(at::equal(c_wide.narrow(1, 67, 3), at::zeros({20, 3}, at::kDouble)));
+}
+
+TEST_CASE("tile_gemm_cpu: empty sums, float32 through ATen, and bad inputs named", "[models][tile_gemm]") {
+  at::Tensor c = at::ones({3, 4}, at::kDouble);
+  nmflow::tile_gemm_cpu(c, at::zeros({3, 0}, at::kDouble), at::zeros({0, 4}, at::kDouble), true);
+  CHECK(at::equal(c, at::ones({3, 4}, at::kDouble)));
+  nmflow::tile_gemm_cpu(c, at::zeros({3, 0}, at::kDouble), at::zeros({0, 4}, at::kDouble), false);
+  CHECK(at::equal(c, at::zeros({3, 4}, at::kDouble)));
+  const at::Tensor af = at::randn({9, 5}, at::kFloat);
+  const at::Tensor bf = at::randn({5, 10}, at::kFloat);
+  at::Tensor cf = at::empty({9, 10}, at::kFloat);
+  CHECK_FALSE(nmflow::tile_gemm_cpu_has_kernel(at::kFloat));
+  nmflow::tile_gemm_cpu(cf, af, bf, false);
+  CHECK_CLOSE(cf, at::mm(af, bf), 1e-6);
+  at::Tensor bad = at::empty({3, 5}, at::kDouble);
+  CHECK_THROWS_WITH(nmflow::tile_gemm_cpu(bad, at::zeros({3, 2}, at::kDouble), at::zeros({3, 5}, at::kDouble), false),
+                    Catch::Contains("c [M, N] = a [M, K] · b [K, N]"));
+  CHECK_THROWS_WITH(nmflow::tile_gemm_cpu(bad, at::zeros({3, 2}, at::kDouble), at::zeros({2, 5}, at::kFloat), false),
+                    Catch::Contains("dtypes differ"));
+  CHECK_THROWS_WITH(
+      nmflow::tile_gemm_cpu(bad, at::zeros({3, 2}, at::kDouble), at::zeros({5, 2}, at::kDouble).t(), false),
+      Catch::Contains("unit column stride"));
+}
