@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "models/tanh_cpu.h"
 
 namespace nmflow {
 
@@ -56,7 +57,7 @@ void activation_sigma_cpu(Activation activation, const T* t, int64_t rows, int64
     case Activation::Tanh: {
       // t = tanh z, s = 1 − t²: σ' = s, σ'' = −2ts, σ''' = s(6t² − 2).
       fill(s0, [](T z) { return z; });
-      wrap(s0, count).tanh_();
+      tanh_in_place_cpu(s0, count);
       finish([](T, T th, T, T* d) {
         const T s = 1 - th * th;
         d[0] = th;
@@ -137,8 +138,8 @@ void activation_sigma_cpu(Activation activation, const T* t, int64_t rows, int64
   throw_error("activation_sigma_cpu: activation '" + activation_name(activation) + "' has no second derivative");
 }
 
-template void activation_sigma_cpu<double>(Activation, const double*, int64_t, int64_t, const double*, int64_t,
-                                           double*, double*, double*, double*);
+template void activation_sigma_cpu<double>(Activation, const double*, int64_t, int64_t, const double*, int64_t, double*,
+                                           double*, double*, double*);
 template void activation_sigma_cpu<float>(Activation, const float*, int64_t, int64_t, const float*, int64_t, float*,
                                           float*, float*, float*);
 

@@ -1,7 +1,8 @@
 #pragma once
 // σ(z) and its derivatives at the value row of a jet tile, for the fused trunk (jet_trunk.cpp): z = t[b, 0, w] +
-// bias[w]. Each transcendental is one in-place ATen call over the tile (vectorised by MKL VML), everything else —
-// the bias, the arguments, the derivative polynomials of activation_derivatives (activation.cpp) — one plain loop.
+// bias[w]. Each transcendental is one in-place call over the tile (tanh_cpu.h for tanh, ATen — MKL VML — for the
+// others), everything else — the bias, the arguments, the derivative polynomials of activation_derivatives
+// (activation.cpp) — one plain loop.
 // The ATen expression of the same quantities costs ≈ 15 dispatched ops per tile and layer for gelu, which made
 // small (L2-resident) tiles slower than large ones (docs/BENCHMARKS.md, Jets).
 #include <cstdint>
