@@ -1,6 +1,6 @@
 // The jet trunk's tile GEMMs (src/models/tile_gemm_cpu.h) vs ATen's mm/addmm (MKL) on the same operands, one tile
 // of 2048 rows (32 points × 64 jet rows, or 128 points × 16): the layer GEMM h·Wᵀ, the weight gradient gᵀ·h
-// (accumulated, A transposed), a 21-column head and a scalar head.
+// (accumulated, A transposed), a 21-column head, a scalar head and a 6-column one.
 #include <ATen/ATen.h>
 #include <benchmark/benchmark.h>
 
@@ -14,7 +14,7 @@ struct Case {
 };
 
 // 0: [2048, 64] · [64, 64]   1: gᵀ h, [64, 2048] · [2048, 64] accumulated   2: [2048, 64] · [64, 21]
-// 3: [2048, 64] · [64, 1]
+// 3: [2048, 64] · [64, 1]   4: [2048, 64] · [64, 6] (the n = 3 symmetric head)
 Case case_of(int64_t index) {
   switch (index) {
     case 0:
@@ -23,8 +23,10 @@ Case case_of(int64_t index) {
       return {64, 64, 2048, true, true};
     case 2:
       return {2048, 21, 64, false, false};
-    default:
+    case 3:
       return {2048, 1, 64, false, false};
+    default:
+      return {2048, 6, 64, false, false};
   }
 }
 
@@ -52,7 +54,7 @@ void run(benchmark::State& state, bool kernel) {
 
 void BM_TileGemm(benchmark::State& state) { run(state, true); }
 void BM_TileGemm_Aten(benchmark::State& state) { run(state, false); }
-BENCHMARK(BM_TileGemm)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_TileGemm_Aten)->DenseRange(0, 3)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TileGemm)->DenseRange(0, 4)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TileGemm_Aten)->DenseRange(0, 4)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
