@@ -1,6 +1,7 @@
 #include <ATen/ATen.h>
-#include <catch2/catch.hpp>
+#include <ATen/CPUGeneratorImpl.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <complex>
 #include <map>
@@ -68,8 +69,7 @@ const nmflow::PatchCellIntegrals& cell_integrals(const Hypersurface& surface) {
     return found->second;
   }
   const int64_t samples_per_cell = surface.degree() == 1 ? 8000 : 6000 / surface.dim();
-  return cache.emplace(surface.name(), nmflow::integrate_over_patch_cells(surface, samples_per_cell, 61))
-      .first->second;
+  return cache.emplace(surface.name(), nmflow::integrate_over_patch_cells(surface, samples_per_cell, 61)).first->second;
 }
 
 }  // namespace
@@ -104,8 +104,8 @@ TEST_CASE("Hypersurface gradient equals the Dwork closed form 5 z_I^4 - 5 psi pr
   const at::Tensor product = z.prod(1, /*keepdim=*/true);
   const at::Tensor expected = 5.0 * z.pow(4) - c5psi * product / z;
   CHECK_CLOSE(at::view_as_real(quintic.gradient(z)), at::view_as_real(expected), 1e-12);
-  CHECK_CLOSE(at::view_as_real(quintic.evaluate(z)),
-              at::view_as_real(z.pow(5).sum(1) - c5psi * product.squeeze(1)), 1e-12);
+  CHECK_CLOSE(at::view_as_real(quintic.evaluate(z)), at::view_as_real(z.pow(5).sum(1) - c5psi * product.squeeze(1)),
+              1e-12);
 }
 
 TEST_CASE("Every line-sampled point satisfies |p(z)|/|z|^d <= 1e-10 (quintic, Dwork, K3 quartic, cubic)",
@@ -132,6 +132,39 @@ TEST_CASE("Line sampler is deterministic in its seed", "[geometry]") {
   CHECK(!at::allclose(first.z, other.z));
 }
 
+TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across chunks and a cut line",
+          "[geometry]") {
+  // The documented draw protocol, chunk by chunk: a then b, each [L, N+1, 2] standard normals / √2 as complex,
+  // from a CPU generator seeded with the options' seed; the points are the ATen expression a + t·b of every line
+  // (all pass on the Fermat quintic), line-major, cut at n_points.
+  const Hypersurface quintic = nmflow::fermat_quintic();
+  nmflow::LineSamplerOptions options;
+  options.n_points = 1003;  // the last line gives 3 of its 5 points
+  options.seed = 17;
+  options.chunk_points = 250;  // 50 lines per chunk: five chunks
+  const nmflow::HypersurfacePoints sampled = nmflow::sample_line_intersections(quintic, options);
+  REQUIRE(sampled.lines_rejected == 0);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
+  const auto gaussian = [&](int64_t lines) {
+    return at::view_as_complex(at::randn({lines, 5, 2}, generator, at::TensorOptions().dtype(at::kDouble))) /
+           std::sqrt(2.0);
+  };
+  std::vector<at::Tensor> parts;
+  for (int64_t done = 0; done < 201;) {
+    const int64_t lines = std::min<int64_t>(50, 201 - done);
+    const at::Tensor a = gaussian(lines);
+    const at::Tensor b = gaussian(lines);
+    const nmflow::LineRoots roots =
+        nmflow::line_intersection_roots(a, b, quintic.exponents(), quintic.coefficients(), 5);
+    parts.push_back((a.unsqueeze(1) + roots.t.unsqueeze(2) * b.unsqueeze(1)).reshape({lines * 5, 5}));
+    done += lines;
+  }
+  const at::Tensor expected = at::cat(parts, 0).narrow(0, 0, options.n_points);
+  CHECK(sampled.lines_used == 201);
+  // To the ulp: the sampler multiplies without FMA, ATen's scalar tail may contract one.
+  CHECK_CLOSE(at::view_as_real(sampled.z), at::view_as_real(expected), 1e-15);
+}
+
 TEST_CASE("Patches: z_k = 1 is the largest coordinate, e maximises |dp/dz_I|, P is tangent, g_FS Hermitian PD",
           "[geometry]") {
   const Hypersurface surface = nmflow::dwork_quintic({0.5, 0.3});
@@ -153,14 +186,15 @@ TEST_CASE("Patches: z_k = 1 is the largest coordinate, e maximises |dp/dz_I|, P 
   const at::Tensor tangency = at::matmul(points.pullback, dp.unsqueeze(2)).abs() / dp.abs().amax(1).view({b, 1, 1});
   CHECK(tangency.max().item<double>() < 1e-13);
   // g = P G P† Hermitian and positive definite.
-  CHECK_CLOSE(at::view_as_real(points.g_fs), at::view_as_real(points.g_fs.conj().transpose(1, 2).resolve_conj()), 1e-14);
+  CHECK_CLOSE(at::view_as_real(points.g_fs), at::view_as_real(points.g_fs.conj().transpose(1, 2).resolve_conj()),
+              1e-14);
   CHECK(at::linalg_eigvalsh(points.g_fs).min().item<double>() > 0.0);
   CHECK_CLOSE(points.det_g_fs, at::linalg_eigvalsh(points.g_fs).prod(1), 1e-10);
 }
 
 TEST_CASE("Weights |Omega|^2/det g_FS do not depend on the chart (quintic, K3, cubic)", "[geometry]") {
-  for (const Hypersurface& surface : {nmflow::dwork_quintic({0.5, 0.3}), nmflow::fermat_quartic(),
-                                      nmflow::fermat_cubic()}) {
+  for (const Hypersurface& surface :
+       {nmflow::dwork_quintic({0.5, 0.3}), nmflow::fermat_quartic(), nmflow::fermat_cubic()}) {
     const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 200, 51);
     const int64_t n = surface.n_coords();
     // Every chart (k, e) in which the point is regular: z_k and ∂p/∂z_e far from 0 on these samples.
@@ -195,8 +229,7 @@ TEST_CASE("Fubini-Study volume of X is deg p times that of a linear P^m: int_X J
   }
 }
 
-TEST_CASE("Integral of |Omega|^2: line sampler and patch-cell sampler agree within 3 standard errors",
-          "[geometry]") {
+TEST_CASE("Integral of |Omega|^2: line sampler and patch-cell sampler agree within 3 standard errors", "[geometry]") {
   for (const Hypersurface& surface : {nmflow::fermat_quintic(), nmflow::dwork_quintic({0.5, 0.3}),
                                       nmflow::fermat_quartic(), nmflow::fermat_cubic()}) {
     const nmflow::PatchCellIntegrals& integrals = cell_integrals(surface);

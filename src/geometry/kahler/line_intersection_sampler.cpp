@@ -41,6 +41,36 @@ CYPointSet concatenate(const std::vector<CYPointSet>& parts) {
   return all;
 }
 
+// Appends the points a + t b of the lines marked good to z_out (rows from `row`, at most up to z_out's end) and
+// returns the next free row: re = t_re b_re − t_im b_im, im = t_re b_im + t_im b_re (no FMA contraction in this
+// file), then + a — what ATen's vectorised complex product does; its scalar tail (the fifth coordinate of a quintic
+// point with AVX2) may contract into an FMA and differ by an ulp. Written straight into the result, the points
+// skip the tensor expression's [L, d, N+1] temporaries and the gather and cat after them — 8 MB each per 100 000
+// points, freshly faulted in on every chunk.
+int64_t append_line_points_cpu(const at::Tensor& a, const at::Tensor& b, const at::Tensor& t, const at::Tensor& good,
+                               at::Tensor& z_out, int64_t row) {
+  using C = c10::complex<double>;
+  const int64_t lines = a.size(0), n = a.size(1), d = t.size(1), rows = z_out.size(0);
+  const C* pa = a.data_ptr<C>();
+  const C* pb = b.data_ptr<C>();
+  const C* pt = t.data_ptr<C>();
+  const bool* keep = good.data_ptr<bool>();
+  C* pz = z_out.data_ptr<C>();
+  for (int64_t l = 0; l < lines && row < rows; ++l) {
+    if (!keep[l]) continue;
+    for (int64_t r = 0; r < d && row < rows; ++r, ++row) {
+      const C root = pt[l * d + r];
+      for (int64_t i = 0; i < n; ++i) {
+        const C bi = pb[l * n + i];
+        const double re = root.real() * bi.real() - root.imag() * bi.imag();
+        const double im = root.real() * bi.imag() + root.imag() * bi.real();
+        pz[row * n + i] = C(pa[l * n + i].real() + re, pa[l * n + i].imag() + im);
+      }
+    }
+  }
+  return row;
+}
+
 }  // namespace
 
 HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, const LineSamplerOptions& options) {
@@ -55,26 +85,35 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, con
   const int64_t lines_needed = (options.n_points + d - 1) / d;
   const int64_t chunk_lines = std::max<int64_t>(1, options.chunk_points / d);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
-  std::vector<at::Tensor> kept;
+  std::vector<at::Tensor> kept;  // CUDA: the points of each chunk
   HypersurfacePoints result;
+  // CPU: the points go straight into the result (lines_needed · d ≥ n_points rows; the last line may overrun).
+  const bool on_cpu = options.device.is_cpu();
+  at::Tensor z_cpu =
+      on_cpu ? at::empty({options.n_points, n}, at::TensorOptions().dtype(at::kComplexDouble)) : at::Tensor();
+  int64_t rows_written = 0;
   while (result.lines_used < lines_needed) {
-    NMFLOW_CHECK(result.lines_rejected <= lines_needed + 1000, "sample_line_intersections: ",
-                 result.lines_rejected, " lines failed the residual check |p(z)|/|z|^d <= ", options.residual_tolerance,
-                 " against ", result.lines_used, " that passed; is ", surface.name(), " singular?");
+    NMFLOW_CHECK(result.lines_rejected <= lines_needed + 1000, "sample_line_intersections: ", result.lines_rejected,
+                 " lines failed the residual check |p(z)|/|z|^d <= ", options.residual_tolerance, " against ",
+                 result.lines_used, " that passed; is ", surface.name(), " singular?");
     const int64_t lines = std::min(chunk_lines, lines_needed - result.lines_used);
     const at::Tensor a = complex_gaussian(lines, n, generator).to(options.device);
     const at::Tensor b = complex_gaussian(lines, n, generator).to(options.device);
     const LineRoots roots = line_intersection_roots(a, b, surface.exponents(), surface.coefficients(), d);
-    const at::Tensor z = a.unsqueeze(1) + roots.t.unsqueeze(2) * b.unsqueeze(1);  // [L, d, N+1]
     // NaN compares false, so a line with a non-finite root is rejected too.
     const at::Tensor good = roots.residual.le(options.residual_tolerance).all(1);
     const int64_t n_good = good.sum().item<int64_t>();
     result.lines_used += n_good;
     result.lines_rejected += lines - n_good;
-    // Every line passes almost always: then no gather (and with one chunk, no cat) copies the points again.
-    kept.push_back((n_good == lines ? z : z.index_select(0, good.nonzero().squeeze(1))).reshape({n_good * d, n}));
+    if (on_cpu) {
+      rows_written = append_line_points_cpu(a, b, roots.t, good, z_cpu, rows_written);
+    } else {
+      const at::Tensor z = a.unsqueeze(1) + roots.t.unsqueeze(2) * b.unsqueeze(1);  // [L, d, N+1]
+      // Every line passes almost always: then no gather (and with one chunk, no cat) copies the points again.
+      kept.push_back((n_good == lines ? z : z.index_select(0, good.nonzero().squeeze(1))).reshape({n_good * d, n}));
+    }
   }
-  result.z = (kept.size() == 1 ? kept[0] : at::cat(kept, 0)).narrow(0, 0, options.n_points);
+  result.z = on_cpu ? z_cpu : (kept.size() == 1 ? kept[0] : at::cat(kept, 0)).narrow(0, 0, options.n_points);
   return result;
 }
 
