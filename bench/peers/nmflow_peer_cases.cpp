@@ -234,6 +234,17 @@ void cy_case(const Args& args) {
   const nmflow::CYEpochRecord& last = records.back();
   write_mlp(file, "final", model.mlp());
   file.write_tensor("validation/eta_final", eta(model, validation));
+  // σ after the same epochs depends on the minibatch order as much as on the trainer: the same run from the same
+  // initial weights with more shuffle seeds, so that both sides' σ compare as means over seeds (case_cy.py does
+  // the same on the peer's side).
+  std::vector<double> sigma_by_seed{last.sigma};
+  for (const std::string& seed : nmflow::bench::split_commas(args.at("sigma_seeds"))) {
+    if (seed.empty()) continue;
+    nmflow::KahlerPhiModel fresh(config, quintic.n_coords());
+    nmflow::CYTrainingOptions seeded = options;
+    seeded.trainer.seed = static_cast<uint64_t>(std::stoll(seed));
+    sigma_by_seed.push_back(nmflow::train_phi_model(fresh, train, validation, seeded).back().sigma);
+  }
 
   Json json;
   json.text("case", "cy");
@@ -251,6 +262,9 @@ void cy_case(const Args& args) {
   json.number("sigma_initial", records.front().sigma);
   json.number("sigma_final", last.sigma);
   json.number("train_loss_last_epoch", last.train_loss);
+  json.text("sigma_seeds",
+            args.at("shuffle_seed") + (args.at("sigma_seeds").empty() ? "" : "," + args.at("sigma_seeds")));
+  json.list("sigma_final_by_seed", sigma_by_seed);
   json.write(stem + ".nmflow.json");
 }
 
@@ -314,7 +328,8 @@ int main(int argc, char** argv) {
                    {"epochs", "10"},
                    {"batch", "1000"},
                    {"lr", "1e-3"},
-                   {"shuffle_seed", "0"}});
+                   {"shuffle_seed", "0"},
+                   {"sigma_seeds", ""}});
     } else if (which == "ntk") {
       args = with({{"n", "3"}, {"points", "1024"}, {"methods", "structured,fused"}, {"compare_points", "64"}});
     } else {

@@ -17,6 +17,7 @@
 #include "geometry/kahler/patch_cell_integrals.h"
 #include "geometry/kahler/patches.h"
 #include "geometry/kahler/polynomial_roots.h"
+#include "geometry/standard_normal_cpu.h"
 #include "support/tolerance.h"
 
 using nmflow::Hypersurface;
@@ -132,11 +133,11 @@ TEST_CASE("Line sampler is deterministic in its seed", "[geometry]") {
   CHECK(!at::allclose(first.z, other.z));
 }
 
-TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across chunks and a cut line",
-          "[geometry]") {
-  // The documented draw protocol, chunk by chunk: a then b, each [L, N+1, 2] standard normals / √2 as complex,
-  // from a CPU generator seeded with the options' seed; the points are the ATen expression a + t·b of every line
-  // (all pass on the Fermat quintic), line-major, cut at n_points.
+TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across chunks and a cut line", "[geometry]") {
+  // The documented draw protocol, chunk by chunk: a then b, each [L, N+1, 2] standard normals / √2 as complex
+  // (standard_normal_cpu: at::randn's values to a few ulp, standard_normal_test.cpp), from a CPU generator seeded
+  // with the options' seed; the points are the ATen expression a + t·b of every line (all pass on the Fermat
+  // quintic), line-major, cut at n_points.
   const Hypersurface quintic = nmflow::fermat_quintic();
   nmflow::LineSamplerOptions options;
   options.n_points = 1003;  // the last line gives 3 of its 5 points
@@ -146,8 +147,7 @@ TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across c
   REQUIRE(sampled.lines_rejected == 0);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   const auto gaussian = [&](int64_t lines) {
-    return at::view_as_complex(at::randn({lines, 5, 2}, generator, at::TensorOptions().dtype(at::kDouble))) /
-           std::sqrt(2.0);
+    return at::view_as_complex(nmflow::standard_normal_cpu({lines, 5, 2}, generator)) / std::sqrt(2.0);
   };
   std::vector<at::Tensor> parts;
   for (int64_t done = 0; done < 201;) {

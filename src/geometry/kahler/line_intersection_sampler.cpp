@@ -9,14 +9,16 @@
 
 #include "common/error.h"
 #include "geometry/kahler/polynomial_roots.h"
+#include "geometry/standard_normal_cpu.h"
 
 namespace nmflow {
 
 namespace {
 
-// [count, N+1] standard complex Gaussians (E|a_I|² = 1) from the CPU generator.
+// [count, N+1] standard complex Gaussians (E|a_I|² = 1) from the CPU generator: at::randn's values to a few ulp
+// (standard_normal_cpu.h), so a seed gives the same lines as it did with at::randn up to round-off.
 at::Tensor complex_gaussian(int64_t count, int64_t n, at::Generator& generator) {
-  const at::Tensor parts = at::randn({count, n, 2}, generator, at::TensorOptions().dtype(at::kDouble));
+  const at::Tensor parts = standard_normal_cpu({count, n, 2}, generator);
   return at::view_as_complex(parts) / std::sqrt(2.0);
 }
 
