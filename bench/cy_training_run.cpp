@@ -51,7 +51,7 @@ Args parse(int argc, char** argv) {
                                            {"seed", "0"},
                                            {"threads", "0"},
                                            {"curvature", "0"},
-                                           {"curvature_chunk", "256"}});
+                                           {"curvature_chunk", "64"}});
 }
 
 // σ and the curvature measures of one metric (model == nullptr: Fubini–Study) on held-out points, with timing.

@@ -36,11 +36,12 @@ struct CYPointwiseCurvature {
 };
 
 // chunk: points per autograd pass. Each point is replicated m² times inside a pass (one copy per real component of
-// g), so memory grows with chunk · m²: with a 3×64 φ-model on the quintic, chunk 256 keeps a whole training driver
-// under ≈ 1.2 GB RSS; Fubini–Study alone is far cheaper. Costs (one thread): ≈ 2 ms (FS) / 26 ms (3×64 φ) per
-// quintic point.
+// g), so memory grows with chunk · m², and large passes also run slower (their temporaries are faulted in afresh):
+// `nmflow run configs/quintic_phi.yaml` with the 3×64 φ-model's measures on 1000 points, one thread, took 54 s and
+// 7.1 GB RSS at chunk 1024, 24 s / 2.4 GB at 256, 22 s / 1.4 GB at 128, 21.8 s / 0.92 GB at 64, 21.6 s / 0.72 GB
+// at 32 — hence the default 64. Fubini–Study alone is far cheaper (≈ 2 ms per quintic point).
 CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const CYPointSet& points,
-                                            const KahlerPhiModel* model, int64_t chunk = 1024);
+                                            const KahlerPhiModel* model, int64_t chunk = 64);
 
 // model == nullptr: the Fubini–Study metric itself.
 struct CYCurvatureMeasures {
@@ -54,7 +55,7 @@ struct CYCurvatureMeasures {
 };
 
 CYCurvatureMeasures cy_curvature_measures(const Hypersurface& surface, const CYPointSet& points,
-                                          const KahlerPhiModel* model, int64_t chunk = 1024);
+                                          const KahlerPhiModel* model, int64_t chunk = 64);
 
 // The local holomorphic embedding x ↦ z(x) of the chart of each base point (the construction above).
 // points: the base points (z, patch, eliminated, local_indices used); u: [B, 2m] float64 = (Re δx, Im δx),
