@@ -2,25 +2,18 @@
 
 #include <ATen/ATen.h>
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define NMFLOW_NORMAL_AVX512 1
-#endif
+#include "common/avx512.h"
 
 namespace nmflow {
 
 namespace {
 
-#ifdef NMFLOW_NORMAL_AVX512
-
-// Full-mask maskz forms of getmant/getexp/roundscale/sqrt: the plain intrinsics trip GCC 12's -Wmaybe-uninitialized on
-// their internal undefined source register.
-#define NMFLOW_AVX512 __attribute__((target("avx512f"), always_inline)) inline
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
 
 // log x for x in (0, 1]: x = m 2^e with m ∈ [√½, √2), log m = 2 atanh s = 2 s Σ_{k ≤ 11} s^{2k}/(2k + 1) with
 // s = (m − 1)/(m + 1), |s| ≤ 0.172 (truncation < 1e−17 relative), and e ln 2 with a two-part ln 2 (Muller,
 // "Elementary Functions", 3rd ed., §11.2).
-NMFLOW_AVX512 __m512d log8(__m512d x) {
+NMFLOW_AVX512_INLINE __m512d log8(__m512d x) {
   __m512d m = _mm512_maskz_getmant_pd(0xff, x, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);
   __m512d e = _mm512_maskz_getexp_pd(0xff, x);
   const __mmask8 high = _mm512_cmp_pd_mask(m, _mm512_set1_pd(1.4142135623730951), _CMP_GT_OQ);
@@ -36,13 +29,13 @@ NMFLOW_AVX512 __m512d log8(__m512d x) {
 }
 
 // v − ⌊v⌋.
-NMFLOW_AVX512 __m512d fraction(__m512d v) {
+NMFLOW_AVX512_INLINE __m512d fraction(__m512d v) {
   return _mm512_sub_pd(v, _mm512_maskz_roundscale_pd(0xff, v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
 }
 
 // cos θ and sin θ for θ ∈ [0, 2π]: θ = k π/2 + r with a three-part π/2 (33 + 33 + 53 bits; k ≤ 4, so k·p_i is
 // exact), |r| ≤ π/4, Taylor series to r¹⁸/18! and r¹⁷/17! (truncation < 1e−19), then the quadrant k mod 4.
-NMFLOW_AVX512 void sincos8(__m512d theta, __m512d& cosine, __m512d& sine) {
+NMFLOW_AVX512_INLINE void sincos8(__m512d theta, __m512d& cosine, __m512d& sine) {
   const __m512d k = _mm512_maskz_roundscale_pd(0xff, _mm512_mul_pd(theta, _mm512_set1_pd(0.63661977236758134)),
                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512d r = _mm512_fnmadd_pd(k, _mm512_set1_pd(1.57079632673412561417e+00), theta);
@@ -90,7 +83,7 @@ NMFLOW_AVX512 void sincos8(__m512d theta, __m512d& cosine, __m512d& sine) {
 }
 
 // One block of 16 uniforms → 16 normals, in place (ATen's normal_fill_16 with mean 0, std 1).
-NMFLOW_AVX512 void box_muller16(double* data) {
+NMFLOW_AVX512_INLINE void box_muller16(double* data) {
   const __m512d u1 = _mm512_sub_pd(_mm512_set1_pd(1.0), _mm512_loadu_pd(data));  // [0, 1) → (0, 1] for log
   const __m512d theta = _mm512_mul_pd(_mm512_set1_pd(2.0 * 3.14159265358979323846), _mm512_loadu_pd(data + 8));
   const __m512d radius = _mm512_maskz_sqrt_pd(0xff, _mm512_mul_pd(_mm512_set1_pd(-2.0), log8(u1)));
@@ -100,18 +93,13 @@ NMFLOW_AVX512 void box_muller16(double* data) {
   _mm512_storeu_pd(data + 8, _mm512_mul_pd(radius, sine));
 }
 
-__attribute__((target("avx512f"))) void box_muller_blocks(double* data, int64_t size) {
+NMFLOW_AVX512_KERNEL void box_muller_blocks(double* data, int64_t size) {
   for (int64_t i = 0; i + 16 <= size; i += 16) box_muller16(data + i);
 }
 
-__attribute__((target("avx512f"))) void box_muller_last_block(double* data) { box_muller16(data); }
+NMFLOW_AVX512_KERNEL void box_muller_last_block(double* data) { box_muller16(data); }
 
-bool cpu_has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
-#endif  // NMFLOW_NORMAL_AVX512
+#endif  // NMFLOW_HAVE_AVX512_KERNELS
 
 }  // namespace
 
@@ -119,8 +107,8 @@ at::Tensor standard_normal_cpu(at::IntArrayRef sizes, at::Generator& generator) 
   const at::TensorOptions options = at::TensorOptions().dtype(at::kDouble);
   at::Tensor out = at::empty(sizes, options);
   const int64_t size = out.numel();
-#ifdef NMFLOW_NORMAL_AVX512
-  if (size >= 16 && cpu_has_avx512()) {
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
+  if (size >= 16 && cpu_has_avx512f()) {
     out.uniform_(0.0, 1.0, generator);
     double* data = out.data_ptr<double>();
     box_muller_blocks(data, size);

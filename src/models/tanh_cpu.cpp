@@ -2,10 +2,7 @@
 
 #include <ATen/ATen.h>
 
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define NMFLOW_TANH_AVX512 1
-#endif
+#include "common/avx512.h"
 
 namespace nmflow {
 
@@ -16,16 +13,12 @@ void tanh_aten(T* x, int64_t count) {
   at::from_blob(x, {count}, at::TensorOptions().dtype(c10::CppTypeToScalarType<T>::value)).tanh_();
 }
 
-#ifdef NMFLOW_TANH_AVX512
-
-#define NMFLOW_AVX512 __attribute__((target("avx512f"), always_inline)) inline
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
 
 // tanh of eight doubles (the header gives the method).
-NMFLOW_AVX512 __m512d tanh8(__m512d x) {
+NMFLOW_AVX512_INLINE __m512d tanh8(__m512d x) {
   const __m512d magnitude = _mm512_abs_pd(x);
   // y = −2|x|, clamped at −40 (tanh 20 rounds to 1); vmaxpd returns its second operand for a NaN, so NaN passes.
-  // (The maskz forms with a full mask here and below: the plain intrinsics trip GCC 12's -Wmaybe-uninitialized on
-  // their internal undefined source register.)
   const __m512d y = _mm512_maskz_max_pd(0xff, _mm512_set1_pd(-40.0), _mm512_mul_pd(_mm512_set1_pd(-2.0), magnitude));
   const __m512d n = _mm512_maskz_roundscale_pd(0xff, _mm512_mul_pd(y, _mm512_set1_pd(1.4426950408889634)),
                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
@@ -49,7 +42,7 @@ NMFLOW_AVX512 __m512d tanh8(__m512d x) {
   return _mm512_castsi512_pd(_mm512_mask_xor_epi64(magnitude_t, negative, magnitude_t, sign_bit));
 }
 
-__attribute__((target("avx512f"))) void tanh_avx512(double* x, int64_t count) {
+NMFLOW_AVX512_KERNEL void tanh_avx512(double* x, int64_t count) {
   int64_t i = 0;
   for (; i + 8 <= count; i += 8) _mm512_storeu_pd(x + i, tanh8(_mm512_loadu_pd(x + i)));
   if (i < count) {
@@ -58,14 +51,13 @@ __attribute__((target("avx512f"))) void tanh_avx512(double* x, int64_t count) {
   }
 }
 
-#endif  // NMFLOW_TANH_AVX512
+#endif  // NMFLOW_HAVE_AVX512_KERNELS
 
 }  // namespace
 
 void tanh_in_place_cpu(double* x, int64_t count) {
-#ifdef NMFLOW_TANH_AVX512
-  static const bool has_avx512 = __builtin_cpu_supports("avx512f");
-  if (has_avx512) {
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
+  if (cpu_has_avx512f()) {
     tanh_avx512(x, count);
     return;
   }

@@ -6,18 +6,14 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/avx512.h"
 #include "common/error.h"
-
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#define NMFLOW_TILE_GEMM_AVX512 1
-#endif
 
 namespace nmflow {
 
 namespace {
 
-#ifdef NMFLOW_TILE_GEMM_AVX512
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
 
 // Operands as raw strided pointers: A(i, k) = a[i·a_row + k·a_col], B(k, j) = b[k·ldb + j], C(i, j) = c[i·ldc + j].
 struct GemmOperands {
@@ -31,13 +27,11 @@ struct GemmOperands {
   bool accumulate;
 };
 
-#define NMFLOW_AVX512 __attribute__((target("avx512f"), always_inline)) inline
-
 // An MR × (8·NV) block of C in MR·NV registers (at most 6 × 4 = 24 of the 32), the last vector of each row masked
 // to the columns that exist. Per k: NV loads of B's row, MR broadcasts of A's column, MR·NV FMAs — at MR·NV = 24
 // the FMA pipe, not the loads, sets the pace.
 template <int MR, int NV>
-NMFLOW_AVX512 void block_kernel(const GemmOperands& op, int64_t i0, int64_t j0, __mmask8 last) {
+NMFLOW_AVX512_INLINE void block_kernel(const GemmOperands& op, int64_t i0, int64_t j0, __mmask8 last) {
   const double* a = op.a + i0 * op.a_row;
   const double* b = op.b + j0;
   double* c = op.c + i0 * op.ldc + j0;
@@ -63,7 +57,7 @@ NMFLOW_AVX512 void block_kernel(const GemmOperands& op, int64_t i0, int64_t j0, 
 
 // Rows i0 … i0 + MR − 1 of C, in column blocks of 32.
 template <int MR>
-NMFLOW_AVX512 void row_block(const GemmOperands& op, int64_t i0) {
+NMFLOW_AVX512_INLINE void row_block(const GemmOperands& op, int64_t i0) {
   for (int64_t j0 = 0; j0 < op.n; j0 += 32) {
     const int64_t columns = std::min<int64_t>(32, op.n - j0);
     const int64_t vectors = (columns + 7) / 8;
@@ -86,7 +80,7 @@ NMFLOW_AVX512 void row_block(const GemmOperands& op, int64_t i0) {
   }
 }
 
-__attribute__((target("avx512f"))) void gemm_avx512(const GemmOperands& op) {
+NMFLOW_AVX512_KERNEL void gemm_avx512(const GemmOperands& op) {
   constexpr int64_t kRows = 6;
   int64_t i0 = 0;
   for (; i0 + kRows <= op.m; i0 += kRows) row_block<kRows>(op, i0);
@@ -113,7 +107,7 @@ __attribute__((target("avx512f"))) void gemm_avx512(const GemmOperands& op) {
 
 // Σ_k x_k y_k in eight partial sums (k mod 8), then a fixed pairwise tree (not _mm512_reduce_add_pd: GCC 12 warns
 // inside it about an undefined register it extracts from).
-NMFLOW_AVX512 double dot_avx512(const double* x, const double* y, int64_t length) {
+NMFLOW_AVX512_INLINE double dot_avx512(const double* x, const double* y, int64_t length) {
   const int64_t full = length / 8 * 8;
   const auto tail = static_cast<__mmask8>((1u << (length - full)) - 1u);
   __m512d acc = _mm512_setzero_pd();
@@ -130,7 +124,7 @@ NMFLOW_AVX512 double dot_avx512(const double* x, const double* y, int64_t length
 // one row of A at a time. Measured on [2048, 64] · [64, N]: 14 µs per column this way, 44 µs for any N ≤ 8 in the
 // blocked kernel, so N ≤ 2 goes here (bench TileGemm/3, /4). Element order differs from gemm_avx512 (eight partial
 // sums, then a fixed tree), but it is again one fixed sequence per element, independent of M and of the blocking.
-__attribute__((target("avx512f"))) void narrow_gemm_avx512(const GemmOperands& op) {
+NMFLOW_AVX512_KERNEL void narrow_gemm_avx512(const GemmOperands& op) {
   std::vector<double> b_columns(static_cast<size_t>(op.n * op.k));
   for (int64_t k = 0; k < op.k; ++k) {
     for (int64_t j = 0; j < op.n; ++j) b_columns[static_cast<size_t>(j * op.k + k)] = op.b[k * op.ldb + j];
@@ -145,12 +139,7 @@ __attribute__((target("avx512f"))) void narrow_gemm_avx512(const GemmOperands& o
   }
 }
 
-bool cpu_has_avx512() {
-  static const bool has = __builtin_cpu_supports("avx512f");
-  return has;
-}
-
-#endif  // NMFLOW_TILE_GEMM_AVX512
+#endif  // NMFLOW_HAVE_AVX512_KERNELS
 
 void check_tile_gemm_inputs(const at::Tensor& c, const at::Tensor& a, const at::Tensor& b) {
   NMFLOW_CHECK(a.dim() == 2 && b.dim() == 2 && c.dim() == 2 && a.size(1) == b.size(0) && c.size(0) == a.size(0) &&
@@ -169,8 +158,8 @@ void check_tile_gemm_inputs(const at::Tensor& c, const at::Tensor& a, const at::
 }  // namespace
 
 bool tile_gemm_cpu_has_kernel(at::ScalarType dtype) {
-#ifdef NMFLOW_TILE_GEMM_AVX512
-  return dtype == at::kDouble && cpu_has_avx512();
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
+  return dtype == at::kDouble && cpu_has_avx512f();
 #else
   (void)dtype;
   return false;
@@ -184,7 +173,7 @@ void tile_gemm_cpu(at::Tensor& c, const at::Tensor& a, const at::Tensor& b, bool
     if (!accumulate) c.zero_();
     return;
   }
-#ifdef NMFLOW_TILE_GEMM_AVX512
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
   if (tile_gemm_cpu_has_kernel(c.scalar_type())) {
     const GemmOperands op{a.size(0),
                           b.size(1),

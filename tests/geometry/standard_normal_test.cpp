@@ -1,7 +1,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
-
 #include <catch2/catch.hpp>
+
 #include <vector>
 
 #include "geometry/standard_normal_cpu.h"

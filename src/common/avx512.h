@@ -1,0 +1,22 @@
+#pragma once
+// Hand-written AVX-512 kernels (tile GEMM, tanh, Box–Muller): the library is built for baseline x86-64, so each
+// kernel function carries the target attribute itself and the caller checks the CPU at run time
+// (cpu_has_avx512f), falling back to ATen elsewhere. Helpers are NMFLOW_AVX512_INLINE so that they inline into the
+// kernel (a lambda does not inherit a target attribute; write a helper instead). Intrinsics whose plain form takes
+// an internal undefined source register (getmant, getexp, roundscale, scalef, sqrt, max) are used in their
+// full-mask maskz form: the plain ones trip GCC 12's -Wmaybe-uninitialized.
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define NMFLOW_HAVE_AVX512_KERNELS 1
+#define NMFLOW_AVX512_KERNEL __attribute__((target("avx512f")))
+#define NMFLOW_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
+
+namespace nmflow {
+
+inline bool cpu_has_avx512f() {
+  static const bool has = __builtin_cpu_supports("avx512f");
+  return has;
+}
+
+}  // namespace nmflow
+#endif
