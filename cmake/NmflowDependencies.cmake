@@ -10,6 +10,11 @@ target_compile_definitions(nmflow_fmt INTERFACE FMT_HEADER_ONLY=1)
 set(NMFLOW_SAVED_CUDA_FLAGS "${CMAKE_CUDA_FLAGS}")
 find_package(Torch REQUIRED)
 set(CMAKE_CUDA_FLAGS "${NMFLOW_SAVED_CUDA_FLAGS}")
+# OpenMP: LibTorch's at::parallel_for (AT_PARALLEL_OPENMP) is an inline template whose `#pragma omp parallel` is
+# compiled into the caller's file, and only when that file is compiled with -fopenmp; without it every
+# at::parallel_for in nmflow ran its whole range on one thread whatever `threads:` said. GCC's -fopenmp links
+# libgomp.so.1, which resolves at run time to the copy the torch wheel ships next to libtorch (one OpenMP runtime).
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(HDF5 REQUIRED COMPONENTS CXX)
 find_package(yaml-cpp REQUIRED)
