@@ -14,7 +14,14 @@ set(CMAKE_CUDA_FLAGS "${NMFLOW_SAVED_CUDA_FLAGS}")
 # compiled into the caller's file, and only when that file is compiled with -fopenmp; without it every
 # at::parallel_for in nmflow ran its whole range on one thread whatever `threads:` said. GCC's -fopenmp links
 # libgomp.so.1, which resolves at run time to the copy the torch wheel ships next to libtorch (one OpenMP runtime).
-find_package(OpenMP REQUIRED COMPONENTS CXX)
+# A compiler without OpenMP still builds nmflow, with a warning: its kernels then run on one thread.
+find_package(OpenMP COMPONENTS CXX)
+if(NOT OpenMP_CXX_FOUND)
+  message(WARNING "nmflow: no OpenMP for ${CMAKE_CXX_COMPILER}; nmflow's own CPU kernels (jets, curvature, roots, "
+                  "NTK) will run on one thread whatever `threads:` says. Install the compiler's OpenMP runtime "
+                  "(libgomp for GCC) to use every core.")
+  add_library(OpenMP::OpenMP_CXX INTERFACE IMPORTED)
+endif()
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(HDF5 REQUIRED COMPONENTS CXX)
 find_package(yaml-cpp REQUIRED)
