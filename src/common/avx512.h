@@ -13,6 +13,11 @@
 
 namespace nmflow {
 
+// ln 2 = kLn2High + kLn2Low to 1e−26, for Cody–Waite reduction (Muller, "Elementary Functions", 3rd ed., §11.2):
+// kLn2High's last 21 mantissa bits are zero, so k · kLn2High is exact for |k| < 2²¹.
+constexpr double kLn2High = 6.93147180369123816490e-01;
+constexpr double kLn2Low = 1.90821492927058770002e-10;
+
 inline bool cpu_has_avx512f() {
   static const bool has = __builtin_cpu_supports("avx512f");
   return has;

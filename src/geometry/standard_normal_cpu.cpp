@@ -24,8 +24,7 @@ NMFLOW_AVX512_INLINE __m512d log8(__m512d x) {
   __m512d p = _mm512_set1_pd(1.0 / 23);
   for (int k = 10; k >= 0; --k) p = _mm512_fmadd_pd(p, w, _mm512_set1_pd(1.0 / (2 * k + 1)));
   const __m512d log_m = _mm512_mul_pd(_mm512_add_pd(s, s), p);
-  return _mm512_fmadd_pd(e, _mm512_set1_pd(6.93147180369123816490e-01),
-                         _mm512_fmadd_pd(e, _mm512_set1_pd(1.90821492927058770002e-10), log_m));
+  return _mm512_fmadd_pd(e, _mm512_set1_pd(kLn2High), _mm512_fmadd_pd(e, _mm512_set1_pd(kLn2Low), log_m));
 }
 
 // v − ⌊v⌋.
@@ -93,11 +92,10 @@ NMFLOW_AVX512_INLINE void box_muller16(double* data) {
   _mm512_storeu_pd(data + 8, _mm512_mul_pd(radius, sine));
 }
 
+// Every whole block of 16 in data[0, size).
 NMFLOW_AVX512_KERNEL void box_muller_blocks(double* data, int64_t size) {
   for (int64_t i = 0; i + 16 <= size; i += 16) box_muller16(data + i);
 }
-
-NMFLOW_AVX512_KERNEL void box_muller_last_block(double* data) { box_muller16(data); }
 
 #endif  // NMFLOW_HAVE_AVX512_KERNELS
 
@@ -115,7 +113,7 @@ at::Tensor standard_normal_cpu(at::IntArrayRef sizes, at::Generator& generator) 
     if (size % 16 != 0) {  // the last 16 values again, from 16 fresh uniforms
       at::Tensor last = out.view({size}).narrow(0, size - 16, 16);
       last.uniform_(0.0, 1.0, generator);
-      box_muller_last_block(data + size - 16);
+      box_muller_blocks(data + size - 16, 16);
     }
     return out;
   }

@@ -22,9 +22,8 @@ NMFLOW_AVX512_INLINE __m512d tanh8(__m512d x) {
   const __m512d y = _mm512_maskz_max_pd(0xff, _mm512_set1_pd(-40.0), _mm512_mul_pd(_mm512_set1_pd(-2.0), magnitude));
   const __m512d n = _mm512_maskz_roundscale_pd(0xff, _mm512_mul_pd(y, _mm512_set1_pd(1.4426950408889634)),
                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  // ln 2 = ln2_hi + ln2_lo to 1e−26; ln2_hi's last 21 bits are zero, so n · ln2_hi is exact.
-  __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(6.93147180369123816490e-01), y);
-  r = _mm512_fnmadd_pd(n, _mm512_set1_pd(1.90821492927058770002e-10), r);
+  __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(kLn2High), y);  // n · kLn2High exact (common/avx512.h)
+  r = _mm512_fnmadd_pd(n, _mm512_set1_pd(kLn2Low), r);
   // expm1(r) = r + r² (1/2! + r/3! + … + r¹¹/13!).
   constexpr double kInverseFactorial[] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
                                           1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,

@@ -44,9 +44,9 @@ CYPointSet concatenate(const std::vector<CYPointSet>& parts) {
 }
 
 // Appends the points a + t b of the lines marked good to z_out (rows from `row`, at most up to z_out's end) and
-// returns the next free row: re = t_re b_re − t_im b_im, im = t_re b_im + t_im b_re (no FMA contraction in this
-// file), then + a — what ATen's vectorised complex product does; its scalar tail (the fifth coordinate of a quintic
-// point with AVX2) may contract into an FMA and differ by an ulp. Written straight into the result, the points
+// returns the next free row. c10::complex's product, re = t_re b_re − t_im b_im, im = t_re b_im + t_im b_re, has
+// no FMA here (the library is built for baseline x86-64): what ATen's vectorised complex product does; its scalar
+// tail (the fifth coordinate of a quintic point with AVX2) may contract into an FMA and differ by an ulp. Written straight into the result, the points
 // skip the tensor expression's [L, d, N+1] temporaries and the gather and cat after them — 8 MB each per 100 000
 // points, freshly faulted in on every chunk.
 int64_t append_line_points_cpu(const at::Tensor& a, const at::Tensor& b, const at::Tensor& t, const at::Tensor& good,
@@ -62,12 +62,7 @@ int64_t append_line_points_cpu(const at::Tensor& a, const at::Tensor& b, const a
     if (!keep[l]) continue;
     for (int64_t r = 0; r < d && row < rows; ++r, ++row) {
       const C root = pt[l * d + r];
-      for (int64_t i = 0; i < n; ++i) {
-        const C bi = pb[l * n + i];
-        const double re = root.real() * bi.real() - root.imag() * bi.imag();
-        const double im = root.real() * bi.imag() + root.imag() * bi.real();
-        pz[row * n + i] = C(pa[l * n + i].real() + re, pa[l * n + i].imag() + im);
-      }
+      for (int64_t i = 0; i < n; ++i) pz[row * n + i] = pa[l * n + i] + root * pb[l * n + i];
     }
   }
   return row;
@@ -89,7 +84,7 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, con
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   std::vector<at::Tensor> kept;  // CUDA: the points of each chunk
   HypersurfacePoints result;
-  // CPU: the points go straight into the result (lines_needed · d ≥ n_points rows; the last line may overrun).
+  // CPU: the points go straight into the n_points rows of the result (the last line's surplus roots are dropped).
   const bool on_cpu = options.device.is_cpu();
   at::Tensor z_cpu =
       on_cpu ? at::empty({options.n_points, n}, at::TensorOptions().dtype(at::kComplexDouble)) : at::Tensor();
