@@ -1,0 +1,32 @@
+#pragma once
+// Whole-region copies of a kernel per x86-64 level, for kernels written with GCC vector types (`vector_size`), where
+// target_clones (cpu_clones.h) is not enough: GCC 12 lowers a vector comparison (a == b, a > b) to one scalar compare
+// per lane (vucomisd, setnp, cmov, vpinsrq) in every function compiled for baseline x86-64 — and a clone, or an
+// always-inline helper, has its body lowered before it receives the clone's target. Only code compiled under the target
+// from the start gets one vcmppd into a mask register. So: write the kernel in a body file without include guard,
+// include it once per level inside its own namespace between NMFLOW_BEGIN_TARGET_X86_64_V4 (or _V3) and
+// NMFLOW_END_TARGET, and pick the copy once with cpu_x86_64_level().
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define NMFLOW_BEGIN_TARGET_X86_64_V4 _Pragma("GCC push_options") _Pragma("GCC target(\"arch=x86-64-v4\")")
+#define NMFLOW_BEGIN_TARGET_X86_64_V3 _Pragma("GCC push_options") _Pragma("GCC target(\"arch=x86-64-v3\")")
+#define NMFLOW_END_TARGET _Pragma("GCC pop_options")
+#else
+#define NMFLOW_BEGIN_TARGET_X86_64_V4
+#define NMFLOW_BEGIN_TARGET_X86_64_V3
+#define NMFLOW_END_TARGET
+#endif
+
+namespace nmflow {
+
+// 4 on x86-64-v4 (AVX-512 F/BW/CD/DQ/VL), 3 on x86-64-v3 (AVX2, FMA, BMI), else 1 (baseline; also every non-GCC or
+// non-x86 build, whose copies are all compiled alike).
+inline int cpu_x86_64_level() {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+  static const int level = __builtin_cpu_supports("x86-64-v4") ? 4 : __builtin_cpu_supports("x86-64-v3") ? 3 : 1;
+  return level;
+#else
+  return 1;
+#endif
+}
+
+}  // namespace nmflow
