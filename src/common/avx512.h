@@ -7,6 +7,8 @@
 // full-mask maskz form: the plain ones trip GCC 12's -Wmaybe-uninitialized.
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
+
+#include "common/cpu_targets.h"
 #define NMFLOW_HAVE_AVX512_KERNELS 1
 #define NMFLOW_AVX512_KERNEL __attribute__((target("avx512f")))
 #define NMFLOW_AVX512_INLINE __attribute__((target("avx512f"), always_inline)) inline
@@ -18,8 +20,9 @@ namespace nmflow {
 constexpr double kLn2High = 6.93147180369123816490e-01;
 constexpr double kLn2Low = 1.90821492927058770002e-10;
 
+// AVX-512F present, and not capped off by NMFLOW_CPU_LEVEL below 4 (cpu_targets.h).
 inline bool cpu_has_avx512f() {
-  static const bool has = __builtin_cpu_supports("avx512f");
+  static const bool has = __builtin_cpu_supports("avx512f") && cpu_x86_64_level() >= 4;
   return has;
 }
 

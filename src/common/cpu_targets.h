@@ -16,17 +16,33 @@
 #define NMFLOW_END_TARGET
 #endif
 
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
 namespace nmflow {
 
 // 4 on x86-64-v4 (AVX-512 F/BW/CD/DQ/VL), 3 on x86-64-v3 (AVX2, FMA, BMI), else 1 (baseline; also every non-GCC or
-// non-x86 build, whose copies are all compiled alike).
+// non-x86 build, whose copies are all compiled alike). The environment variable NMFLOW_CPU_LEVEL (1, 3 or 4) caps
+// it, read once: so the fallback copies run, and are tested (tests/CMakeLists.txt), on a CPU that has more.
 inline int cpu_x86_64_level() {
+  static const int level = [] {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-  static const int level = __builtin_cpu_supports("x86-64-v4") ? 4 : __builtin_cpu_supports("x86-64-v3") ? 3 : 1;
-  return level;
+    const int detected = __builtin_cpu_supports("x86-64-v4") ? 4 : __builtin_cpu_supports("x86-64-v3") ? 3 : 1;
 #else
-  return 1;
+    const int detected = 1;
 #endif
+    const char* cap = std::getenv("NMFLOW_CPU_LEVEL");
+    if (cap == nullptr || *cap == '\0') return detected;
+    const std::string value(cap);
+    if (value != "1" && value != "3" && value != "4") {
+      throw std::invalid_argument(
+          "NMFLOW_CPU_LEVEL must be 1, 3 or 4 (an x86-64 level, a cap on the CPU kernels), got '" + value + "'");
+    }
+    return std::min(detected, std::stoi(value));
+  }();
+  return level;
 }
 
 }  // namespace nmflow

@@ -194,6 +194,9 @@ void tile_gemm_cpu(at::Tensor& c, const at::Tensor& a, const at::Tensor& b, bool
     return;
   }
 #endif
+  // A raw kernel, like the AVX-512 one: never recorded by autograd. (Without this guard, mm_out refused operands
+  // that require grad — the fused trunk's weights — on every CPU without AVX-512; found by NMFLOW_CPU_LEVEL=1.)
+  const at::AutoDispatchBelowADInplaceOrView below_autograd;
   if (accumulate) {
     c.addmm_(a, b);
   } else {

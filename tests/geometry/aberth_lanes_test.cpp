@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "common/cpu_targets.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/polynomial_roots.h"
 #include "geometry/kahler/polynomial_roots_math.h"
@@ -22,7 +23,9 @@ double max_difference(const at::Tensor& a, const at::Tensor& b) { return (a - b)
 
 }  // namespace
 
-TEST_CASE("Vectorised Aberth lanes reproduce the scalar aberth_roots bit for bit, degree 1..8", "[geometry]") {
+TEST_CASE("Vectorised Aberth lanes reproduce the scalar aberth_roots bit for bit, degree 1..8", "[geometry][lanes]") {
+  // Which copy runs: ctest runs these cases again with NMFLOW_CPU_LEVEL=3 and =1 (cpu_targets.h).
+  WARN("Aberth lanes: the x86-64 level " << nmflow::cpu_x86_64_level() << " copy");
   at::manual_seed(41);
   for (int64_t degree = 1; degree <= 8; ++degree) {
     INFO("degree " << degree);
@@ -65,7 +68,7 @@ TEST_CASE("Vectorised Aberth lanes reproduce the scalar aberth_roots bit for bit
 }
 
 TEST_CASE("Vectorised line roots reproduce the scalar line_intersection_roots bit for bit (quintic, K3)",
-          "[geometry]") {
+          "[geometry][lanes]") {
   at::manual_seed(42);
   for (const nmflow::Hypersurface& surface : {nmflow::fermat_quintic(), nmflow::dwork_quintic(0.3),
                                               nmflow::fermat_quartic()}) {

@@ -76,7 +76,7 @@ const nmflow::PatchCellIntegrals& cell_integrals(const Hypersurface& surface) {
 }  // namespace
 
 TEST_CASE("Aberth roots equal companion-matrix eigenvalues for random complex polynomials of degree 1..8",
-          "[geometry]") {
+          "[geometry][sampler]") {
   at::manual_seed(21);
   for (int64_t degree = 1; degree <= 8; ++degree) {
     const at::Tensor coeffs = at::randn({200, degree + 1}, at::kComplexDouble);
@@ -110,7 +110,7 @@ TEST_CASE("Hypersurface gradient equals the Dwork closed form 5 z_I^4 - 5 psi pr
 }
 
 TEST_CASE("Every line-sampled point satisfies |p(z)|/|z|^d <= 1e-10 (quintic, Dwork, K3 quartic, cubic)",
-          "[geometry]") {
+          "[geometry][sampler]") {
   const std::vector<Hypersurface> surfaces{nmflow::fermat_quintic(), nmflow::dwork_quintic({0.5, 0.3}),
                                            nmflow::fermat_quartic(), nmflow::fermat_cubic()};
   for (const Hypersurface& surface : surfaces) {
@@ -124,7 +124,7 @@ TEST_CASE("Every line-sampled point satisfies |p(z)|/|z|^d <= 1e-10 (quintic, Dw
   }
 }
 
-TEST_CASE("Line sampler is deterministic in its seed", "[geometry]") {
+TEST_CASE("Line sampler is deterministic in its seed", "[geometry][sampler]") {
   const Hypersurface quintic = nmflow::fermat_quintic();
   const nmflow::CYPointSet first = nmflow::sample_cy_points(quintic, 500, 5);
   const nmflow::CYPointSet again = nmflow::sample_cy_points(quintic, 500, 5);
@@ -133,7 +133,8 @@ TEST_CASE("Line sampler is deterministic in its seed", "[geometry]") {
   CHECK(!at::allclose(first.z, other.z));
 }
 
-TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across chunks and a cut line", "[geometry]") {
+TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across chunks and a cut line",
+          "[geometry][sampler]") {
   // The documented draw protocol, chunk by chunk: a then b, each [L, N+1, 2] standard normals / √2 as complex
   // (standard_normal_cpu: at::randn's values to a few ulp, standard_normal_test.cpp), from a CPU generator seeded
   // with the options' seed; the points are the ATen expression a + t·b of every line (all pass on the Fermat
