@@ -5,7 +5,9 @@
 // always-inline helper, has its body lowered before it receives the clone's target. Only code compiled under the target
 // from the start gets one vcmppd into a mask register. So: write the kernel in a body file without include guard,
 // include it once per level inside its own namespace between NMFLOW_BEGIN_TARGET_X86_64_V4 (or _V3) and
-// NMFLOW_END_TARGET, and pick the copy once with cpu_x86_64_level().
+// NMFLOW_END_TARGET, and pick the copy once with cpu_x86_64_level(). Give each copy vectors of its level's register
+// width (a macro set before the include: in C++ the pragma does not define __AVX512F__ and friends) — a vector wider
+// than the registers is lowered through memory and compared lane by lane.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define NMFLOW_BEGIN_TARGET_X86_64_V4 _Pragma("GCC push_options") _Pragma("GCC target(\"arch=x86-64-v4\")")
 #define NMFLOW_BEGIN_TARGET_X86_64_V3 _Pragma("GCC push_options") _Pragma("GCC target(\"arch=x86-64-v3\")")

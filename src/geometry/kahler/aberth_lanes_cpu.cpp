@@ -24,17 +24,20 @@ __attribute__((noinline)) int aberth_start_baseline(const kahler_math::Complex* 
 // One copy of the kernels per x86-64 level, each compiled for its level throughout (cpu_targets.h).
 namespace level4 {
 NMFLOW_BEGIN_TARGET_X86_64_V4
+#define NMFLOW_LANES_WIDTH 8
 #include "geometry/kahler/aberth_lanes_kernels.inc"
 NMFLOW_END_TARGET
 }  // namespace level4
 
 namespace level3 {
 NMFLOW_BEGIN_TARGET_X86_64_V3
+#define NMFLOW_LANES_WIDTH 4
 #include "geometry/kahler/aberth_lanes_kernels.inc"
 NMFLOW_END_TARGET
 }  // namespace level3
 
 namespace baseline {
+#define NMFLOW_LANES_WIDTH 2
 #include "geometry/kahler/aberth_lanes_kernels.inc"
 }  // namespace baseline
 

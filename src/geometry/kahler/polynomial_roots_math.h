@@ -131,17 +131,19 @@ NMFLOW_HOST_DEVICE int aberth_sweeps(const Complex* monic, int degree, int max_i
   return converged;
 }
 
-// Newton polish z ← z − q(z)/q'(z) of every root, each step kept only when it lowers |q(z)|.
+// Newton polish z ← z − q(z)/q'(z) of every root, each step kept only when it lowers |q(z)|. The quotient is
+// q · conj(q')/|q'|², one division as in the sweeps (Smith's division took six in the 8-lane version, both branches),
+// and an accepted candidate's q, q' serve the next step, so each step costs one Horner pass.
 NMFLOW_HOST_DEVICE void newton_polish(const Complex* monic, int degree, Complex* roots) {
   for (int k = 0; k < degree; ++k) {
+    Complex q;
+    Complex dq;
+    horner_with_derivative(monic, degree, roots[k], &q, &dq);
     for (int step = 0; step < kNewtonPolishSteps; ++step) {
-      Complex q;
-      Complex dq;
-      horner_with_derivative(monic, degree, roots[k], &q, &dq);
       if (abs_squared(dq) == 0.0 || abs_squared(q) == 0.0) {
         break;
       }
-      const Complex candidate = roots[k] - q / dq;
+      const Complex candidate = roots[k] - q * reciprocal(dq);
       Complex q_candidate;
       Complex dq_candidate;
       horner_with_derivative(monic, degree, candidate, &q_candidate, &dq_candidate);
@@ -149,6 +151,8 @@ NMFLOW_HOST_DEVICE void newton_polish(const Complex* monic, int degree, Complex*
         break;
       }
       roots[k] = candidate;
+      q = q_candidate;
+      dq = dq_candidate;
     }
   }
 }
