@@ -135,7 +135,7 @@ TEST_CASE("Line sampler is deterministic in its seed", "[geometry][sampler]") {
 
 TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across chunks and a cut line",
           "[geometry][sampler]") {
-  // The documented draw protocol, chunk by chunk: a then b, each [L, N+1, 2] standard normals / √2 as complex
+  // The documented draw protocol, chunk by chunk: a then b, each [L, N+1, 2] standard normals / √2 (real division) as complex
   // (standard_normal_cpu: at::randn's values to a few ulp, standard_normal_test.cpp), from a CPU generator seeded
   // with the options' seed; the points are the ATen expression a + t·b of every line (all pass on the Fermat
   // quintic), line-major, cut at n_points.
@@ -148,7 +148,7 @@ TEST_CASE("CPU line sampler's points are a + t b of its Gaussian lines, across c
   REQUIRE(sampled.lines_rejected == 0);
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(options.seed);
   const auto gaussian = [&](int64_t lines) {
-    return at::view_as_complex(nmflow::standard_normal_cpu({lines, 5, 2}, generator)) / std::sqrt(2.0);
+    return at::view_as_complex(nmflow::standard_normal_cpu({lines, 5, 2}, generator).div_(std::sqrt(2.0)));
   };
   std::vector<at::Tensor> parts;
   for (int64_t done = 0; done < 201;) {
