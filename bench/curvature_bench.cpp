@@ -1,4 +1,4 @@
-// Curvature from a metric 2-jet (DESIGN.md §2, §7), float64, B = 4096 points, n = 2, 3, 4, on two closed-form
+// Curvature from a metric 2-jet (DESIGN.md §2, §7), float64, B = 4096 points, n = 2, 3, 4 (6), on two closed-form
 // metrics written as LibTorch functions of x. What each benchmark times (docs/BENCHMARKS.md, "Curvature"):
 //   Fused      fused_curvature(jet): the fused CPU kernel, jet given (Ricci, R, |Ric|²).
 //   Reference  curvature_reference(jet): the LibTorch einsum ops, jet given (Γ, ∂Γ, Ricci, R).
@@ -6,6 +6,8 @@
 //              the way the peer codes take curvature.
 //   JetFused   jet_by_autograd(metric, x) + fused_curvature: x → curvature with the same autograd jet, so the
 //              difference to Nested is the curvature step alone.
+//   FusedBackward  fused_curvature(jet) and the backward of Σ(|Ric|² + R) to the jet: a Ricci loss's curvature
+//              step in training (the explicit reverse-mode kernel).
 // Counter points/s = B × iterations / time. Never asserts.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -69,6 +71,19 @@ void BM_Curvature_Fused(benchmark::State& state) {
   finish(state);
 }
 
+void BM_Curvature_FusedBackward(benchmark::State& state) {
+  const nmflow::MetricJet jet = nmflow::jet_by_autograd(metric_of(state), points(state.range(1)));
+  const nmflow::MetricJet leaves{jet.g.detach().requires_grad_(true), jet.dg.detach().requires_grad_(true),
+                                 jet.d2g.detach().requires_grad_(true)};
+  for (auto _ : state) {
+    const nmflow::FusedCurvature c = nmflow::fused_curvature(leaves);
+    (c.ricci_norm_squared.sum() + c.scalar.sum()).backward();
+    benchmark::DoNotOptimize(leaves.d2g.grad().data_ptr());
+    for (const at::Tensor& t : {leaves.g, leaves.dg, leaves.d2g}) t.mutable_grad().reset();
+  }
+  finish(state);
+}
+
 void BM_Curvature_Reference(benchmark::State& state) {
   const nmflow::MetricJet jet = nmflow::jet_by_autograd(metric_of(state), points(state.range(1)));
   for (auto _ : state) {
@@ -100,9 +115,15 @@ void metric_and_dim(benchmark::internal::Benchmark* b) {
   b->ArgNames({"metric", "n"})->ArgsProduct({{0, 1}, {2, 3, 4}})->Unit(benchmark::kMillisecond)->UseRealTime();
 }
 
+// The fused kernels alone also at n = 6 (the nested-autograd ones would take seconds there).
+void metric_and_dim_to_6(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"metric", "n"})->ArgsProduct({{0, 1}, {2, 3, 4, 6}})->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
 }  // namespace
 
-BENCHMARK(BM_Curvature_Fused)->Apply(metric_and_dim);
+BENCHMARK(BM_Curvature_Fused)->Apply(metric_and_dim_to_6);
+BENCHMARK(BM_Curvature_FusedBackward)->Apply(metric_and_dim_to_6);
 BENCHMARK(BM_Curvature_Reference)->Apply(metric_and_dim);
 BENCHMARK(BM_Curvature_Nested)->Apply(metric_and_dim);
 BENCHMARK(BM_Curvature_JetFused)->Apply(metric_and_dim);

@@ -1,4 +1,10 @@
-#pragma once
+// Include guard, not #pragma once: curvature_lanes_cpu.cpp includes this header a second time inside each x86-64
+// level's namespace and target region (with NMFLOW_CURVATURE_MATH_AGAIN defined), so that the templates are compiled
+// for that level when instantiated on its vector type (common/cpu_targets.h).
+#if !defined(NMFLOW_GEOMETRY_CURVATURE_CURVATURE_MATH_H_) || defined(NMFLOW_CURVATURE_MATH_AGAIN)
+#ifndef NMFLOW_CURVATURE_MATH_AGAIN
+#define NMFLOW_GEOMETRY_CURVATURE_CURVATURE_MATH_H_
+#endif
 // Per-point curvature of a metric 2-jet and its reverse-mode VJP, written once for the CPU path (g++) and the
 // CUDA kernels (nvcc). Conventions and index order are DESIGN.md §2 and curvature_reference.cpp:
 //   g[i][j] = g_ij,  dg[c][i][j] = ∂_c g_ij,  d2g[c][d][i][j] = ∂_c ∂_d g_ij   (row-major, contiguous)
@@ -386,3 +392,5 @@ NMFLOW_HOST_DEVICE void curvature_point_vjp(const T* g, const T* dg, const T* d2
 }
 
 }  // namespace nmflow::curvature_math
+
+#endif  // NMFLOW_GEOMETRY_CURVATURE_CURVATURE_MATH_H_
