@@ -1,13 +1,69 @@
 #include "geometry/kahler/cy_point_set.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
+#include "geometry/kahler/cy_point_math.h"
 #include "geometry/kahler/fubini_study.h"
 #include "geometry/kahler/patches.h"
 
 namespace nmflow {
 
+namespace {
+
+// Points per at::parallel_for task: a point is a few hundred to a few thousand flops.
+constexpr int64_t kGrainPoints = 256;
+
+// make_cy_point_set on the CPU: cy_point_math.h per point (equal to the ATen composition below to rounding:
+// tests/geometry/cy_point_set_test.cpp), all fields written in one pass.
+CYPointSet cy_point_set_cpu(const Hypersurface& surface, const at::Tensor& z_in, double t) {
+  using kahler_math::Complex;
+  const int64_t batch = z_in.size(0), n = z_in.size(1), m = n - 2;
+  const at::TensorOptions complex_options = z_in.options();
+  const at::TensorOptions real = complex_options.dtype(at::kDouble), index = complex_options.dtype(at::kLong);
+  CYPointSet points;
+  points.z = z_in.clone(at::MemoryFormat::Contiguous);
+  points.patch = at::empty({batch}, index);
+  points.eliminated = at::empty({batch}, index);
+  points.local_indices = at::empty({batch, m}, index);
+  points.pullback = at::empty({batch, m, n}, complex_options);
+  points.g_fs = at::empty({batch, m, m}, complex_options);
+  points.det_g_fs = at::empty({batch}, real);
+  points.omega_sq = at::empty({batch}, real);
+  points.weights = at::empty({batch}, real);
+  const at::Tensor exponents = surface.exponents().contiguous();
+  const at::Tensor coefficients = surface.coefficients().contiguous();
+  const int64_t* e = exponents.data_ptr<int64_t>();
+  const Complex* c = reinterpret_cast<const Complex*>(coefficients.data_ptr<c10::complex<double>>());
+  const int n_monomials = static_cast<int>(exponents.size(0));
+  auto* z = reinterpret_cast<Complex*>(points.z.data_ptr<c10::complex<double>>());
+  auto* pullback = reinterpret_cast<Complex*>(points.pullback.data_ptr<c10::complex<double>>());
+  auto* g = reinterpret_cast<Complex*>(points.g_fs.data_ptr<c10::complex<double>>());
+  int64_t* patch = points.patch.data_ptr<int64_t>();
+  int64_t* eliminated = points.eliminated.data_ptr<int64_t>();
+  int64_t* local = points.local_indices.data_ptr<int64_t>();
+  double* det = points.det_g_fs.data_ptr<double>();
+  double* omega_sq = points.omega_sq.data_ptr<double>();
+  double* weights = points.weights.data_ptr<double>();
+  at::parallel_for(0, batch, kGrainPoints, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      kahler_math::cy_point_chart(e, c, n_monomials, static_cast<int>(n), t,
+                                  {z + b * n, patch + b, eliminated + b, local + b * m, pullback + b * m * n,
+                                   g + b * m * m, det + b, omega_sq + b, weights + b});
+    }
+  });
+  return points;
+}
+
+}  // namespace
+
 CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t) {
+  if (z.device().is_cpu() && z.dim() == 2 && z.scalar_type() == at::kComplexDouble && z.size(1) == surface.n_coords() &&
+      surface.n_coords() >= 3 && surface.n_coords() <= kahler_math::kMaxCoords &&
+      surface.exponents().device().is_cpu()) {
+    return cy_point_set_cpu(surface, z, t);
+  }
+  // CUDA (and inputs the checks of choose_patches reject with their message): the batched ATen composition.
   return cy_point_set_from_patches(choose_patches(surface, z), t);
 }
 

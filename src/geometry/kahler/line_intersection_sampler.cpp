@@ -49,9 +49,9 @@ CYPointSet concatenate(const std::vector<CYPointSet>& parts) {
 // Appends the points a + t b of the lines marked good to z_out (rows from `row`, at most up to z_out's end) and
 // returns the next free row. c10::complex's product, re = t_re b_re − t_im b_im, im = t_re b_im + t_im b_re, has
 // no FMA here (the library is built for baseline x86-64): what ATen's vectorised complex product does; its scalar
-// tail (the fifth coordinate of a quintic point with AVX2) may contract into an FMA and differ by an ulp. Written straight into the result, the points
-// skip the tensor expression's [L, d, N+1] temporaries and the gather and cat after them — 8 MB each per 100 000
-// points, freshly faulted in on every chunk.
+// tail (the fifth coordinate of a quintic point with AVX2) may contract into an FMA and differ by an ulp. Written
+// straight into the result, the points skip the tensor expression's [L, d, N+1] temporaries and the gather and cat
+// after them — 8 MB each per 100 000 points, freshly faulted in on every chunk.
 int64_t append_line_points_cpu(const at::Tensor& a, const at::Tensor& b, const at::Tensor& t, const at::Tensor& good,
                                at::Tensor& z_out, int64_t row) {
   using C = c10::complex<double>;
@@ -120,6 +120,12 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, con
 CYPointSet sample_cy_points(const Hypersurface& surface_in, const LineSamplerOptions& options) {
   const Hypersurface surface = surface_in.to(options.device);
   const HypersurfacePoints raw = sample_line_intersections(surface, options);
+  if (raw.z.device().is_cpu()) {  // one pass per point, no batch temporaries: no chunks, no copies into a cat
+    CYPointSet points = make_cy_point_set(surface, raw.z, options.kahler_modulus);
+    points.lines_used = raw.lines_used;
+    points.lines_rejected = raw.lines_rejected;
+    return points;
+  }
   std::vector<CYPointSet> parts;
   for (int64_t begin = 0; begin < raw.z.size(0); begin += options.chunk_points) {
     const int64_t count = std::min(options.chunk_points, raw.z.size(0) - begin);
