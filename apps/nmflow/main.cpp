@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "common/cpu_targets.h"
 #include "common/error.h"
 
 namespace {
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   nmflow::cli::add_bench_command(app);
   nmflow::cli::add_plot_command(app);
   try {
+    nmflow::cpu_x86_64_level();  // a bad NMFLOW_CPU_LEVEL is reported here, before any work
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help (and --help-all) arrive as "successful" parse errors; CLI11 prints the right help text.

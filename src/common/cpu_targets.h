@@ -20,14 +20,17 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <stdexcept>
 #include <string>
+
+#include "common/error.h"
 
 namespace nmflow {
 
 // 4 on x86-64-v4 (AVX-512 F/BW/CD/DQ/VL), 3 on x86-64-v3 (AVX2, FMA, BMI), else 1 (baseline; also every non-GCC or
 // non-x86 build, whose copies are all compiled alike). The environment variable NMFLOW_CPU_LEVEL (1, 3 or 4) caps
-// it, read once: so the fallback copies run, and are tested (tests/CMakeLists.txt), on a CPU that has more.
+// it, read once: so the fallback copies run, and are tested (tests/CMakeLists.txt), on a CPU that has more. Throws
+// nmflow::Error naming the variable for any other value. (target_clones functions are resolved by the loader from
+// the CPU itself; the cap does not reach them.)
 inline int cpu_x86_64_level() {
   static const int level = [] {
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
@@ -39,12 +42,17 @@ inline int cpu_x86_64_level() {
     if (cap == nullptr || *cap == '\0') return detected;
     const std::string value(cap);
     if (value != "1" && value != "3" && value != "4") {
-      throw std::invalid_argument(
-          "NMFLOW_CPU_LEVEL must be 1, 3 or 4 (an x86-64 level, a cap on the CPU kernels), got '" + value + "'");
+      throw Error("environment variable NMFLOW_CPU_LEVEL must be 1, 3 or 4 (an x86-64 level, a cap on the CPU "
+                  "kernels), got '" + value + "'");
     }
     return std::min(detected, std::stoi(value));
   }();
   return level;
+}
+
+// "x86-64-v4 (AVX-512)" etc., for nmflow info and benchmark reports.
+inline const char* cpu_x86_64_level_name(int level) {
+  return level >= 4 ? "x86-64-v4 (AVX-512)" : level == 3 ? "x86-64-v3 (AVX2, FMA)" : "x86-64 baseline (SSE2)";
 }
 
 }  // namespace nmflow
