@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "common/avx512.h"
+#include "common/cpu_targets.h"
 #include "common/error.h"
+#include "models/tile_gemm_operands.h"
 
 namespace nmflow {
 
@@ -15,17 +17,7 @@ namespace {
 
 #ifdef NMFLOW_HAVE_AVX512_KERNELS
 
-// Operands as raw strided pointers: A(i, k) = a[i·a_row + k·a_col], B(k, j) = b[k·ldb + j], C(i, j) = c[i·ldc + j].
-struct GemmOperands {
-  int64_t m, n, k;
-  const double* a;
-  int64_t a_row, a_col;
-  const double* b;
-  int64_t ldb;
-  double* c;
-  int64_t ldc;
-  bool accumulate;
-};
+using tile_gemm::GemmOperands;
 
 // An MR × (8·NV) block of C in MR·NV registers (at most 6 × 4 = 24 of the 32), the last vector of each row masked
 // to the columns that exist. Per k: NV loads of B's row, MR broadcasts of A's column, MR·NV FMAs — at MR·NV = 24
@@ -159,7 +151,7 @@ void check_tile_gemm_inputs(const at::Tensor& c, const at::Tensor& a, const at::
 
 bool tile_gemm_cpu_has_kernel(at::ScalarType dtype) {
 #ifdef NMFLOW_HAVE_AVX512_KERNELS
-  return dtype == at::kDouble && cpu_has_avx512f();
+  return dtype == at::kDouble && (cpu_has_avx512f() || cpu_x86_64_level() >= 3);
 #else
   (void)dtype;
   return false;
@@ -186,16 +178,17 @@ void tile_gemm_cpu(at::Tensor& c, const at::Tensor& a, const at::Tensor& b, bool
                           c.data_ptr<double>(),
                           c.stride(0),
                           accumulate};
-    if (op.n < 3 && op.a_col == 1) {
-      narrow_gemm_avx512(op);
-    } else {
-      gemm_avx512(op);
+    const bool narrow = op.n < 3 && op.a_col == 1;
+    if (cpu_has_avx512f()) {
+      narrow ? narrow_gemm_avx512(op) : gemm_avx512(op);
+    } else {  // x86-64-v3: the same element order on 4-wide vectors (tile_gemm_avx2.cpp)
+      narrow ? tile_gemm::narrow_gemm_avx2(op) : tile_gemm::gemm_avx2(op);
     }
     return;
   }
 #endif
-  // A raw kernel, like the AVX-512 one: never recorded by autograd. (Without this guard, mm_out refused operands
-  // that require grad — the fused trunk's weights — on every CPU without AVX-512; found by NMFLOW_CPU_LEVEL=1.)
+  // A raw kernel, like nmflow's own: never recorded by autograd. (Without this guard, mm_out refused operands that
+  // require grad — the fused trunk's weights — on every CPU without AVX-512; found by NMFLOW_CPU_LEVEL=1.)
   const at::AutoDispatchBelowADInplaceOrView below_autograd;
   if (accumulate) {
     c.addmm_(a, b);

@@ -3,7 +3,8 @@
 // thousand rows and K, N ≤ a few hundred. For float64 on a CPU with AVX-512 a register-blocked kernel computes them
 // straight from the operands as they lie in memory: MKL's GEMM packs A and B into its panel format on every call,
 // which for K = 64 costs about as much as the multiply, and reaches 40 GFLOP/s on [2048, 64] × [64, 64] where this
-// kernel reaches 55 of the core's 58 (docs/BENCHMARKS.md, "Tile GEMM"). Other dtypes and CPUs use ATen's mm.
+// kernel reaches 55 of the core's 58 (docs/BENCHMARKS.md, "Tile GEMM"); on x86-64-v3 (AVX2 + FMA) the same scheme
+// on 4-wide vectors gives the same bits (tile_gemm_avx2.cpp). Other dtypes and CPUs use ATen's mm.
 //
 // Every element of C is one sequence of fused multiply-adds over k = 0 … K−1, in order, whatever M and the blocking:
 // a row of C does not depend on which tile or thread computed it.

@@ -31,10 +31,36 @@ struct Shape {
 
 }  // namespace
 
+// The narrow path's order (N ≤ 2, A's rows contiguous): eight partial FMA sums over k ≡ l (mod 8), a last FMA of
+// the tail into every lane (0·0 beyond it), then ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)); then + C.
+at::Tensor narrow_order(const at::Tensor& c0, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
+  at::Tensor c = c0.clone();
+  const auto av = a.accessor<double, 2>();
+  const auto bv = b.accessor<double, 2>();
+  auto cv = c.accessor<double, 2>();
+  const int64_t k_count = a.size(1), full = k_count / 8 * 8;
+  for (int64_t i = 0; i < a.size(0); ++i) {
+    for (int64_t j = 0; j < b.size(1); ++j) {
+      double lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      for (int64_t k = 0; k < full; ++k) lanes[k % 8] = std::fma(av[i][k], bv[k][j], lanes[k % 8]);
+      if (k_count > full) {
+        for (int64_t l = 0; l < 8; ++l) {
+          const bool exists = full + l < k_count;
+          lanes[l] = std::fma(exists ? av[i][full + l] : 0.0, exists ? bv[full + l][j] : 0.0, lanes[l]);
+        }
+      }
+      const double value =
+          ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) + ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+      cv[i][j] = accumulate ? cv[i][j] + value : value;
+    }
+  }
+  return c;
+}
+
 TEST_CASE("tile_gemm_cpu = A·B for row and column tails, strided A, and accumulation", "[models][tile_gemm]") {
   at::manual_seed(11);
   const bool kernel = nmflow::tile_gemm_cpu_has_kernel(at::kDouble);
-  if (!kernel) WARN("no AVX-512 kernel in use: tile_gemm_cpu runs ATen's mm; only the 1e-14 comparison applies");
+  if (!kernel) WARN("no nmflow kernel in use: tile_gemm_cpu runs ATen's mm; only the 1e-14 comparison applies");
   // Row counts around the kernel's 6-row blocks, column counts around its 8-wide vectors and 32-column blocks,
   // N ≤ 2 (the narrow dot-product path), the trunk's shapes (K = 25 inputs, 64 wide, a scalar head).
   const std::vector<Shape> shapes = {{1, 1, 1},    {5, 3, 7},      {6, 8, 64},     {7, 9, 25},
@@ -55,6 +81,8 @@ TEST_CASE("tile_gemm_cpu = A·B for row and column tails, strided A, and accumul
         CHECK_CLOSE(c, expected, 1e-14 * static_cast<double>(s.k));
         // The blocked kernel (N ≥ 3 or a strided A) is bit for bit the in-order FMA sum of every element.
         if (kernel && (s.n >= 3 || transposed_a)) CHECK(at::equal(c, in_order_fma(c0, a, b, accumulate)));
+        // The narrow path (AVX-512 or AVX2) is bit for bit its documented order.
+        if (kernel && s.n < 3 && !transposed_a) CHECK(at::equal(c, narrow_order(c0, a, b, accumulate)));
       }
     }
   }
@@ -68,7 +96,7 @@ TEST_CASE("tile_gemm_cpu rows do not depend on the block that computed them", "[
   nmflow::tile_gemm_cpu(whole, a, b, false);
   // ATen's mm (no AVX-512, or NMFLOW_CPU_LEVEL < 4) promises no such thing: there, rows agree to rounding only.
   const bool kernel = nmflow::tile_gemm_cpu_has_kernel(at::kDouble);
-  if (!kernel) WARN("no AVX-512 kernel in use: tile_gemm_cpu runs ATen's mm; rows compared to 1e-13 only");
+  if (!kernel) WARN("no nmflow kernel in use: tile_gemm_cpu runs ATen's mm; rows compared to 1e-13 only");
   for (const int64_t offset : {1, 5, 11}) {
     at::Tensor part = at::empty({47 - offset, 64}, at::kDouble);
     nmflow::tile_gemm_cpu(part, a.narrow(0, offset, 47 - offset), b, false);
