@@ -118,15 +118,12 @@ NMFLOW_AVX2_KERNEL void gemm_avx2(const GemmOperands& op) {
 }
 
 NMFLOW_AVX2_KERNEL void narrow_gemm_avx2(const GemmOperands& op) {
-  std::vector<double> b_columns(static_cast<size_t>(op.n * op.k));
-  for (int64_t k = 0; k < op.k; ++k) {
-    for (int64_t j = 0; j < op.n; ++j) b_columns[static_cast<size_t>(j * op.k + k)] = op.b[k * op.ldb + j];
-  }
+  const std::vector<double> columns = tile_gemm::b_columns(op);
   for (int64_t i = 0; i < op.m; ++i) {
     const double* a_row = op.a + i * op.a_row;
     double* c_row = op.c + i * op.ldc;
     for (int64_t j = 0; j < op.n; ++j) {
-      const double value = dot_avx2(a_row, b_columns.data() + j * op.k, op.k);
+      const double value = dot_avx2(a_row, columns.data() + j * op.k, op.k);
       c_row[j] = op.accumulate ? c_row[j] + value : value;
     }
   }

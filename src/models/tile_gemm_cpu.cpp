@@ -117,15 +117,12 @@ NMFLOW_AVX512_INLINE double dot_avx512(const double* x, const double* y, int64_t
 // blocked kernel, so N ≤ 2 goes here (bench TileGemm/3, /4). Element order differs from gemm_avx512 (eight partial
 // sums, then a fixed tree), but it is again one fixed sequence per element, independent of M and of the blocking.
 NMFLOW_AVX512_KERNEL void narrow_gemm_avx512(const GemmOperands& op) {
-  std::vector<double> b_columns(static_cast<size_t>(op.n * op.k));
-  for (int64_t k = 0; k < op.k; ++k) {
-    for (int64_t j = 0; j < op.n; ++j) b_columns[static_cast<size_t>(j * op.k + k)] = op.b[k * op.ldb + j];
-  }
+  const std::vector<double> columns = tile_gemm::b_columns(op);
   for (int64_t i = 0; i < op.m; ++i) {
     const double* a_row = op.a + i * op.a_row;
     double* c_row = op.c + i * op.ldc;
     for (int64_t j = 0; j < op.n; ++j) {
-      const double value = dot_avx512(a_row, b_columns.data() + j * op.k, op.k);
+      const double value = dot_avx512(a_row, columns.data() + j * op.k, op.k);
       c_row[j] = op.accumulate ? c_row[j] + value : value;
     }
   }

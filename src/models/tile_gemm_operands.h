@@ -1,7 +1,9 @@
 #pragma once
 // Internal to tile_gemm_cpu: the operands as raw strided pointers, shared by the AVX-512 kernels
 // (tile_gemm_cpu.cpp) and the AVX2 ones (tile_gemm_avx2.cpp).
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace nmflow::tile_gemm {
 
@@ -16,6 +18,15 @@ struct GemmOperands {
   int64_t ldc;
   bool accumulate;
 };
+
+// B's columns as contiguous rows, [N][K]: what the narrow kernels' dot products read.
+inline std::vector<double> b_columns(const GemmOperands& op) {
+  std::vector<double> columns(static_cast<size_t>(op.n * op.k));
+  for (int64_t k = 0; k < op.k; ++k) {
+    for (int64_t j = 0; j < op.n; ++j) columns[static_cast<size_t>(j * op.k + k)] = op.b[k * op.ldb + j];
+  }
+  return columns;
+}
 
 // The AVX2 + FMA kernels (x86-64-v3), the same element order as the AVX-512 ones, so the same bits: gemm_avx2 runs
 // each C(i, j) as fused multiply-adds over k in order; narrow_gemm_avx2 (N ≤ 2, a_col = 1) as eight partial sums
