@@ -3,9 +3,17 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include "common/version.h"
 #include "geometry/kahler/cy_point_math.h"
 #include "geometry/kahler/fubini_study.h"
 #include "geometry/kahler/patches.h"
+
+#ifdef NMFLOW_WITH_CUDA
+#include <c10/core/DeviceGuard.h>
+#include <c10/core/impl/VirtualGuardImpl.h>
+
+#include "cy_point_chart_launch.h"
+#endif
 
 namespace nmflow {
 
@@ -14,9 +22,10 @@ namespace {
 // Points per at::parallel_for task: a point is a few hundred to a few thousand flops.
 constexpr int64_t kGrainPoints = 256;
 
-// make_cy_point_set on the CPU: cy_point_math.h per point (equal to the ATen composition below to rounding:
-// tests/geometry/cy_point_set_test.cpp), all fields written in one pass.
-CYPointSet cy_point_set_cpu(const Hypersurface& surface, const at::Tensor& z_in, double t) {
+// make_cy_point_set in one pass per point (cy_point_math.h; CPU: at::parallel_for, CUDA: one thread per point),
+// equal to the ATen composition cy_point_set_from_patches(choose_patches(…)) to rounding
+// (tests/geometry/cy_point_set_test.cpp; tests/cuda/cy_point_set_cuda_test.cpp for the device).
+CYPointSet cy_point_set_fused(const Hypersurface& surface, const at::Tensor& z_in, double t) {
   using kahler_math::Complex;
   const int64_t batch = z_in.size(0), n = z_in.size(1), m = n - 2;
   const at::TensorOptions complex_options = z_in.options();
@@ -33,12 +42,26 @@ CYPointSet cy_point_set_cpu(const Hypersurface& surface, const at::Tensor& z_in,
   points.weights = at::empty({batch}, real);
   const at::Tensor exponents = surface.exponents().contiguous();
   const at::Tensor coefficients = surface.coefficients().contiguous();
-  const int64_t* e = exponents.data_ptr<int64_t>();
-  const Complex* c = reinterpret_cast<const Complex*>(coefficients.data_ptr<c10::complex<double>>());
   const int n_monomials = static_cast<int>(exponents.size(0));
-  auto* z = reinterpret_cast<Complex*>(points.z.data_ptr<c10::complex<double>>());
-  auto* pullback = reinterpret_cast<Complex*>(points.pullback.data_ptr<c10::complex<double>>());
-  auto* g = reinterpret_cast<Complex*>(points.g_fs.data_ptr<c10::complex<double>>());
+  const auto complex_data = [](const at::Tensor& x) { return reinterpret_cast<double*>(x.data_ptr()); };
+#ifdef NMFLOW_WITH_CUDA
+  if (z_in.is_cuda()) {
+    const c10::DeviceGuard guard(z_in.device());
+    void* stream = c10::impl::VirtualGuardImpl(c10::DeviceType::CUDA).getStream(z_in.device()).native_handle();
+    cuda::launch_cy_point_chart(exponents.data_ptr<int64_t>(), complex_data(coefficients), n_monomials,
+                                static_cast<int>(n), t, batch, complex_data(points.z), points.patch.data_ptr<int64_t>(),
+                                points.eliminated.data_ptr<int64_t>(), points.local_indices.data_ptr<int64_t>(),
+                                complex_data(points.pullback), complex_data(points.g_fs),
+                                points.det_g_fs.data_ptr<double>(), points.omega_sq.data_ptr<double>(),
+                                points.weights.data_ptr<double>(), stream);
+    return points;
+  }
+#endif
+  const int64_t* e = exponents.data_ptr<int64_t>();
+  const auto* c = reinterpret_cast<const Complex*>(complex_data(coefficients));
+  auto* z = reinterpret_cast<Complex*>(complex_data(points.z));
+  auto* pullback = reinterpret_cast<Complex*>(complex_data(points.pullback));
+  auto* g = reinterpret_cast<Complex*>(complex_data(points.g_fs));
   int64_t* patch = points.patch.data_ptr<int64_t>();
   int64_t* eliminated = points.eliminated.data_ptr<int64_t>();
   int64_t* local = points.local_indices.data_ptr<int64_t>();
@@ -55,15 +78,19 @@ CYPointSet cy_point_set_cpu(const Hypersurface& surface, const at::Tensor& z_in,
   return points;
 }
 
+// Whether the fused path takes these inputs; anything else goes to the ATen composition, whose checks
+// (choose_patches) name what is wrong.
+bool fused_path_applies(const Hypersurface& surface, const at::Tensor& z) {
+  const bool device_ok = z.device().is_cpu() || (built_with_cuda() && z.is_cuda());
+  return device_ok && z.dim() == 2 && z.scalar_type() == at::kComplexDouble && z.size(1) == surface.n_coords() &&
+         surface.n_coords() >= 3 && surface.n_coords() <= kahler_math::kMaxCoords &&
+         surface.exponents().device() == z.device();
+}
+
 }  // namespace
 
 CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t) {
-  if (z.device().is_cpu() && z.dim() == 2 && z.scalar_type() == at::kComplexDouble && z.size(1) == surface.n_coords() &&
-      surface.n_coords() >= 3 && surface.n_coords() <= kahler_math::kMaxCoords &&
-      surface.exponents().device().is_cpu()) {
-    return cy_point_set_cpu(surface, z, t);
-  }
-  // CUDA (and inputs the checks of choose_patches reject with their message): the batched ATen composition.
+  if (fused_path_applies(surface, z)) return cy_point_set_fused(surface, z, t);
   return cy_point_set_from_patches(choose_patches(surface, z), t);
 }
 
