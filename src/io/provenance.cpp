@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "common/cpu_targets.h"
 #include "common/version.h"
 
 namespace nmflow {
@@ -28,6 +29,9 @@ void write_provenance(Hdf5File& file, const ProvenanceInfo& info) {
   file.write_string_attribute("/", "libtorch_version", torch_version());
   file.write_int_attribute("/", "cuda_compiled", built_with_cuda() ? 1 : 0);
   file.write_int_attribute("/", "torch_num_threads", at::get_num_threads());
+  // CPU results agree bit for bit only between runs on the same level (the GEMM, tanh and Box–Muller differ by
+  // rounding between the AVX-512 kernels and ATen's), so the level is part of what produced the file.
+  file.write_string_attribute("/", "cpu_kernel_level", cpu_x86_64_level_name(cpu_x86_64_level()));
   file.write_string_attribute("/", "device", info.device);
   file.write_int_attribute("/", "seed", info.seed);
   file.write_string_attribute("/", "config", info.config_text);

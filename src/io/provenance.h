@@ -17,8 +17,8 @@ struct ProvenanceInfo {
   std::chrono::system_clock::time_point start_time;
 };
 
-// Writes nmflow_version, nmflow_git_hash, libtorch_version, cuda_compiled, torch_num_threads, device, seed,
-// config, command_line, start_time and end_time (ISO 8601 UTC; end_time = now) as root attributes.
+// Writes nmflow_version, nmflow_git_hash, libtorch_version, cuda_compiled, torch_num_threads, cpu_kernel_level,
+// device, seed, config, command_line, start_time and end_time (ISO 8601 UTC; end_time = now) as root attributes.
 void write_provenance(Hdf5File& file, const ProvenanceInfo& info);
 
 // "2024-05-01T12:34:56.789Z"

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/version.h"
+#include "common/cpu_targets.h"
 #include "io/hdf5_file.h"
 #include "io/provenance.h"
 
@@ -247,6 +248,8 @@ TEST_CASE("provenance records versions, seed, device, config and times as root a
   CHECK(file.read_string_attribute("/", "libtorch_version") == nmflow::torch_version());
   CHECK(file.read_int_attribute("/", "cuda_compiled") == (nmflow::built_with_cuda() ? 1 : 0));
   CHECK(file.read_int_attribute("/", "torch_num_threads") >= 1);
+  CHECK(file.read_string_attribute("/", "cpu_kernel_level") ==
+        nmflow::cpu_x86_64_level_name(nmflow::cpu_x86_64_level()));
   CHECK(file.read_int_attribute("/", "seed") == 1234567890123);
   CHECK(file.read_string_attribute("/", "device") == "cpu");
   CHECK(file.read_string_attribute("/", "config") == "manifold: sphere\ndim: 3\n");
