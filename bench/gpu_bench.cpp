@@ -21,6 +21,7 @@
 #include "geometry/curvature/fused_curvature.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
+#include "bench_models.h"
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
 
@@ -89,19 +90,6 @@ nmflow::MetricJet random_jet(int64_t batch, int64_t n, const at::Device& device)
   const at::Tensor d2g_cd = 0.5 * (d2g + d2g.transpose(1, 2));
   return {at::matmul(a, a.transpose(1, 2)) + static_cast<double>(n) * at::eye(n, options),
           0.5 * (dg + dg.transpose(2, 3)), 0.5 * (d2g_cd + d2g_cd.transpose(3, 4))};
-}
-
-nmflow::NeuralMetric symmetric_metric(int64_t n) {
-  nmflow::MlpConfig trunk;
-  trunk.input_dim = n;
-  trunk.hidden = {64, 64, 64};
-  trunk.activation = nmflow::Activation::Tanh;
-  trunk.seed = 1;
-  nmflow::MetricHead head;
-  head.kind = nmflow::MetricHeadKind::Symmetric;
-  head.dim = n;
-  head.reference = at::eye(n, at::kDouble);
-  return nmflow::NeuralMetric(trunk, head);
 }
 
 struct Row {
@@ -226,9 +214,9 @@ int main(int argc, char** argv) {
     }
     {
       // Metric 2-jet of a 3×64 tanh MLP, n = 3 (forward Taylor jets: GEMMs and the activation-jet kernel).
-      nmflow::NeuralMetric gpu_metric = symmetric_metric(3);
+      nmflow::NeuralMetric gpu_metric = nmflow::bench::symmetric_mlp_metric(3);
       gpu_metric.trunk().to(gpu);
-      const nmflow::NeuralMetric cpu_metric = symmetric_metric(3);
+      const nmflow::NeuralMetric cpu_metric = nmflow::bench::symmetric_mlp_metric(3);
       const int64_t points = 65536 / scale, cpu_points = points / 16;
       const at::Tensor x = at::randn({points, 3}, at::TensorOptions().dtype(at::kDouble).device(gpu));
       const at::Tensor x_cpu = at::randn({cpu_points, 3}, at::kDouble);

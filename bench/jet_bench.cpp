@@ -10,24 +10,12 @@
 
 #include "geometry/autograd_jet.h"
 #include "models/mlp_jet.h"
+#include "bench_models.h"
 #include "models/neural_metric.h"
 
 namespace {
 
 constexpr int64_t kBatch = 1024;
-
-nmflow::NeuralMetric symmetric_metric(int64_t n) {
-  nmflow::MlpConfig trunk;
-  trunk.input_dim = n;
-  trunk.hidden = {64, 64, 64};
-  trunk.activation = nmflow::Activation::Tanh;
-  trunk.seed = 1;
-  nmflow::MetricHead head;
-  head.kind = nmflow::MetricHeadKind::Symmetric;
-  head.dim = n;
-  head.reference = at::eye(n, at::kDouble);
-  return nmflow::NeuralMetric(trunk, head);
-}
 
 at::Tensor points(int64_t n) {
   at::manual_seed(0);
@@ -39,7 +27,7 @@ at::Tensor loss_of(const nmflow::MetricJet& jet) {
 }
 
 void BM_MetricJet_Forward(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = symmetric_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   at::NoGradGuard no_grad;
   for (auto _ : state) {
@@ -49,7 +37,7 @@ void BM_MetricJet_Forward(benchmark::State& state) {
 }
 
 void BM_MetricJet_Autograd(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = symmetric_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   for (auto _ : state) {
     const nmflow::MetricJet jet =
@@ -60,7 +48,7 @@ void BM_MetricJet_Autograd(benchmark::State& state) {
 }
 
 void BM_MetricJetParamGrad_Forward(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = symmetric_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   for (auto _ : state) {
     const auto grads = torch::autograd::grad({loss_of(metric.jet(x))}, metric.parameters());
@@ -70,7 +58,7 @@ void BM_MetricJetParamGrad_Forward(benchmark::State& state) {
 }
 
 void BM_MetricJetParamGrad_Autograd(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = symmetric_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   for (auto _ : state) {
     const nmflow::MetricJet jet =

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "../bench_models.h"
 #include "../driver_args.h"
 #include "common/error.h"
 #include "flows/cy_training.h"
@@ -107,23 +108,10 @@ void write_mlp(nmflow::Hdf5File& file, const std::string& group, const nmflow::M
 }
 
 // 3×64 tanh trunk, NTK parameterisation, symmetric head g = I + P(f): the network of the curvature and NTK cases.
-nmflow::NeuralMetric symmetric_metric(int64_t n, uint64_t seed) {
-  nmflow::MlpConfig trunk;
-  trunk.input_dim = n;
-  trunk.hidden = {64, 64, 64};
-  trunk.activation = nmflow::Activation::Tanh;
-  trunk.seed = seed;
-  nmflow::MetricHead head;
-  head.kind = nmflow::MetricHeadKind::Symmetric;
-  head.dim = n;
-  head.reference = at::eye(n, at::kDouble);
-  return nmflow::NeuralMetric(trunk, head);
-}
-
 void curvature_case(const Args& args) {
   const int64_t n = integer(args, "n");
   const int64_t points = integer(args, "points");
-  const nmflow::NeuralMetric metric = symmetric_metric(n, 1);
+  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(n, 1);
   at::manual_seed(0);
   const at::Tensor x = 0.5 * at::randn({points, n}, at::kDouble);
   at::NoGradGuard no_grad;
@@ -274,7 +262,7 @@ void ntk_case(const Args& args) {
   const int64_t n = integer(args, "n");
   const int64_t points = integer(args, "points");
   const int64_t compare_points = std::min<int64_t>(points, integer(args, "compare_points"));
-  const nmflow::NeuralMetric metric = symmetric_metric(n, 3);
+  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(n, 3);
   at::manual_seed(1);
   const at::Tensor x = at::randn({points, n}, at::kDouble);
   const std::string stem = args.at("out") + "/ntk";

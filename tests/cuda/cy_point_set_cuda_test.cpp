@@ -3,24 +3,16 @@
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
 
-#include <vector>
-
 #include "geometry/kahler/cy_point_set.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
+#include "support/cy_points.h"
 #include "support/tolerance.h"
 
 TEST_CASE("CUDA point sets equal the CPU ones: charts exactly, P, g_FS, det, |Omega|^2, w to 1e-12", "[cuda]") {
-  const std::vector<nmflow::Hypersurface> surfaces = {nmflow::fermat_quintic(), nmflow::dwork_quintic({0.5, 0.3}),
-                                                      nmflow::fermat_quartic(), nmflow::fermat_cubic()};
-  for (const nmflow::Hypersurface& surface : surfaces) {
+  for (const nmflow::Hypersurface& surface : nmflow::test::chart_test_surfaces()) {
     INFO(surface.name());
-    nmflow::LineSamplerOptions options;
-    options.n_points = 20000;
-    options.seed = 6;
-    at::manual_seed(2);
-    const at::Tensor raw = nmflow::sample_line_intersections(surface, options).z;
-    const at::Tensor z = raw * at::randn({raw.size(0), 1}, at::kComplexDouble);
+    const at::Tensor z = nmflow::test::scaled_line_points(surface, 20000, 6, 2);
     const nmflow::CYPointSet cpu = nmflow::make_cy_point_set(surface, z, 1.5);
     const nmflow::CYPointSet gpu = nmflow::make_cy_point_set(surface.to(at::kCUDA), z.cuda(), 1.5);
     REQUIRE(gpu.weights.is_cuda());

@@ -1,31 +1,23 @@
 // make_cy_point_set on the CPU runs cy_point_math.h per point; it must equal the batched ATen composition
-// (choose_patches → cy_point_set_from_patches, what CUDA runs) — the same charts exactly, the numbers to rounding.
+// (choose_patches → cy_point_set_from_patches, the formulas op by op) — the same charts exactly, the numbers to
+// rounding.
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>
-
-#include <vector>
 
 #include "geometry/kahler/cy_point_set.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "geometry/kahler/patches.h"
+#include "support/cy_points.h"
 #include "support/tolerance.h"
 
 using nmflow::Hypersurface;
 
 TEST_CASE("CPU point sets equal the ATen composition: charts exactly, P, g_FS, det, |Omega|^2, w to 1e-13",
           "[geometry][sampler]") {
-  const std::vector<Hypersurface> surfaces = {nmflow::fermat_quintic(), nmflow::dwork_quintic({0.5, 0.3}),
-                                              nmflow::fermat_quartic(), nmflow::fermat_cubic()};
-  for (const Hypersurface& surface : surfaces) {
+  for (const Hypersurface& surface : nmflow::test::chart_test_surfaces()) {
     INFO(surface.name());
-    nmflow::LineSamplerOptions options;
-    options.n_points = 3001;
-    options.seed = 4;
-    // Points in an arbitrary scaling (each row times a random complex number), as make_cy_point_set accepts them.
-    at::manual_seed(8);
-    const at::Tensor raw = nmflow::sample_line_intersections(surface, options).z;
-    const at::Tensor z = raw * at::randn({raw.size(0), 1}, at::kComplexDouble);
+    const at::Tensor z = nmflow::test::scaled_line_points(surface, 3001, 4, 8);
     for (const double t : {1.0, 2.5}) {
       INFO("t = " << t);
       const nmflow::CYPointSet fused = nmflow::make_cy_point_set(surface, z, t);
