@@ -26,15 +26,22 @@
 
 namespace nmflow {
 
-// 4 on x86-64-v4 (AVX-512 F/BW/CD/DQ/VL), 3 on x86-64-v3 (AVX2, FMA, BMI), else 1 (baseline; also every non-GCC or
-// non-x86 build, whose copies are all compiled alike). The environment variable NMFLOW_CPU_LEVEL (1, 3 or 4) caps
+// 4 on x86-64-v4 (AVX-512 F/BW/CD/DQ/VL), 3 on x86-64-v3 (AVX2, FMA, BMI2), else 1 (baseline; also every
+// non-x86 build). Under compilers other than GCC the level copies are all compiled alike (no target pragmas), but the
+// level still gates the AVX-512 / AVX2 intrinsic kernels (avx512.h, tile_gemm_avx2.cpp). The environment variable NMFLOW_CPU_LEVEL (1, 3 or 4) caps
 // it, read once: so the fallback copies run, and are tested (tests/CMakeLists.txt), on a CPU that has more. Throws
 // nmflow::Error naming the variable for any other value. (target_clones functions are resolved by the loader from
 // the CPU itself; the cap does not reach them.)
 inline int cpu_x86_64_level() {
   static const int level = [] {
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-    const int detected = __builtin_cpu_supports("x86-64-v4") ? 4 : __builtin_cpu_supports("x86-64-v3") ? 3 : 1;
+#if defined(__GNUC__) && defined(__x86_64__)
+    // By features (what GCC's "x86-64-v4" / "x86-64-v3" names test), which clang's builtin knows too.
+    // (MOVBE, also in v3, is not a feature name clang 14 accepts; no kernel here needs it.)
+    const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+    const bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+                    __builtin_cpu_supports("avx512vl");
+    const int detected = v4 ? 4 : v3 ? 3 : 1;
 #else
     const int detected = 1;
 #endif
