@@ -5,7 +5,6 @@
 #include <limits>
 #include <vector>
 
-#include "common/avx512.h"
 #include "models/tanh_cpu.h"
 
 TEST_CASE("tanh_in_place_cpu is within 4 ulp of std::tanh from 1e-300 to 1e3, at ±0, ±∞ and NaN", "[models][tanh]") {
@@ -33,10 +32,8 @@ TEST_CASE("tanh_in_place_cpu is within 4 ulp of std::tanh from 1e-300 to 1e3, at
   }
   INFO("worst error " << worst_ulp << " ulp over " << x.size() << " values");
   CHECK(worst_ulp <= 4.0);
-#ifdef NMFLOW_HAVE_AVX512_KERNELS
   // The kernel is a different algorithm from glibc's: agreement everywhere would mean it was not called.
-  if (nmflow::cpu_has_avx512f()) CHECK(worst_ulp > 0.0);
-#endif
+  if (nmflow::tanh_cpu_has_kernel()) CHECK(worst_ulp > 0.0);
 
   const double inf = std::numeric_limits<double>::infinity();
   std::vector<double> special = {0.0, -0.0, inf, -inf, std::nan(""), 1e-320, -4.9e-324};
