@@ -16,6 +16,11 @@ void tanh_aten(T* x, int64_t count) {
 
 #ifdef NMFLOW_HAVE_AVX512_KERNELS
 
+// 1/2!, 1/3!, …, 1/13!: expm1(r) = r + r² (1/2! + r/3! + … + r¹¹/13!), Horner from the last.
+constexpr double kInverseFactorial[] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
+                                        1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
+                                        1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
+
 // tanh of eight doubles (the header gives the method).
 NMFLOW_AVX512_INLINE __m512d tanh8(__m512d x) {
   const __m512d magnitude = _mm512_abs_pd(x);
@@ -25,10 +30,6 @@ NMFLOW_AVX512_INLINE __m512d tanh8(__m512d x) {
                                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m512d r = _mm512_fnmadd_pd(n, _mm512_set1_pd(kLn2High), y);  // n · kLn2High exact (common/avx512.h)
   r = _mm512_fnmadd_pd(n, _mm512_set1_pd(kLn2Low), r);
-  // expm1(r) = r + r² (1/2! + r/3! + … + r¹¹/13!).
-  constexpr double kInverseFactorial[] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
-                                          1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
-                                          1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
   __m512d q = _mm512_set1_pd(kInverseFactorial[11]);
   for (int k = 10; k >= 0; --k) q = _mm512_fmadd_pd(q, r, _mm512_set1_pd(kInverseFactorial[k]));
   const __m512d expm1_r = _mm512_fmadd_pd(_mm512_mul_pd(r, r), q, r);
@@ -66,9 +67,6 @@ NMFLOW_AVX2_INLINE __m256d tanh4(__m256d x) {
                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256d r = _mm256_fnmadd_pd(n, _mm256_set1_pd(kLn2High), y);
   r = _mm256_fnmadd_pd(n, _mm256_set1_pd(kLn2Low), r);
-  constexpr double kInverseFactorial[] = {1.0 / 2,       1.0 / 6,        1.0 / 24,        1.0 / 120,
-                                          1.0 / 720,     1.0 / 5040,     1.0 / 40320,     1.0 / 362880,
-                                          1.0 / 3628800, 1.0 / 39916800, 1.0 / 479001600, 1.0 / 6227020800};
   __m256d q = _mm256_set1_pd(kInverseFactorial[11]);
   for (int k = 10; k >= 0; --k) q = _mm256_fmadd_pd(q, r, _mm256_set1_pd(kInverseFactorial[k]));
   const __m256d expm1_r = _mm256_fmadd_pd(_mm256_mul_pd(r, r), q, r);
