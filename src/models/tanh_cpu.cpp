@@ -93,7 +93,7 @@ NMFLOW_AVX2_KERNEL void tanh_avx2(double* x, int64_t count) {
 
 bool tanh_cpu_has_kernel() {
 #ifdef NMFLOW_HAVE_AVX512_KERNELS
-  return cpu_has_avx512f() || cpu_x86_64_level() >= 3;
+  return cpu_x86_64_level() >= 3;
 #else
   return false;
 #endif

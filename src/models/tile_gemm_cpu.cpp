@@ -148,7 +148,7 @@ void check_tile_gemm_inputs(const at::Tensor& c, const at::Tensor& a, const at::
 
 bool tile_gemm_cpu_has_kernel(at::ScalarType dtype) {
 #ifdef NMFLOW_HAVE_AVX512_KERNELS
-  return dtype == at::kDouble && (cpu_has_avx512f() || cpu_x86_64_level() >= 3);
+  return dtype == at::kDouble && (cpu_x86_64_level() >= 3);
 #else
   (void)dtype;
   return false;

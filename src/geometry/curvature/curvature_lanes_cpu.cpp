@@ -45,18 +45,16 @@ namespace baseline {
 
 void curvature_forward_lanes_cpu(int n, const double* g, const double* dg, const double* d2g, int64_t count,
                                  double* ricci, double* scalar, double* norm_squared) {
-  static const auto points = cpu_x86_64_level() >= 4   ? level4::forward_points
-                             : cpu_x86_64_level() == 3 ? level3::forward_points
-                                                       : baseline::forward_points;
+  static const auto points =
+      pick_for_cpu_level(&level4::forward_points, &level3::forward_points, &baseline::forward_points);
   points(n, g, dg, d2g, count, ricci, scalar, norm_squared);
 }
 
 void curvature_backward_lanes_cpu(int n, const double* g, const double* dg, const double* d2g, const double* ricci,
                                   const double* v_ricci, const double* v_scalar, const double* v_norm, int64_t count,
                                   double* v_g, double* v_dg, double* v_d2g) {
-  static const auto points = cpu_x86_64_level() >= 4   ? level4::backward_points
-                             : cpu_x86_64_level() == 3 ? level3::backward_points
-                                                       : baseline::backward_points;
+  static const auto points =
+      pick_for_cpu_level(&level4::backward_points, &level3::backward_points, &baseline::backward_points);
   points(n, g, dg, d2g, ricci, v_ricci, v_scalar, v_norm, count, v_g, v_dg, v_d2g);
 }
 

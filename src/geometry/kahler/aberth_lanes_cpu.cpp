@@ -45,9 +45,8 @@ namespace baseline {
 
 void aberth_roots_lanes(const kahler_math::Complex* const* coeffs, int count, int degree, int max_iterations,
                         kahler_math::Complex* const* roots, int* converged) {
-  static const auto group = cpu_x86_64_level() >= 4   ? level4::aberth_roots_group
-                            : cpu_x86_64_level() == 3 ? level3::aberth_roots_group
-                                                      : baseline::aberth_roots_group;
+  static const auto group =
+      pick_for_cpu_level(&level4::aberth_roots_group, &level3::aberth_roots_group, &baseline::aberth_roots_group);
   group(coeffs, count, degree, max_iterations, roots, converged);
 }
 
@@ -55,9 +54,8 @@ void line_roots_lanes(const kahler_math::Complex* const* a, const kahler_math::C
                       int n_coords, const int64_t* exponents, const kahler_math::Complex* coefficients, int n_monomials,
                       int degree, int max_iterations, kahler_math::Complex* const* t, double* const* residual,
                       int* converged) {
-  static const auto group = cpu_x86_64_level() >= 4   ? level4::line_roots_group
-                            : cpu_x86_64_level() == 3 ? level3::line_roots_group
-                                                      : baseline::line_roots_group;
+  static const auto group =
+      pick_for_cpu_level(&level4::line_roots_group, &level3::line_roots_group, &baseline::line_roots_group);
   group(a, b, count, n_coords, exponents, coefficients, n_monomials, degree, max_iterations, t, residual, converged);
 }
 

@@ -20,6 +20,7 @@ NMFLOW_HOST_DEVICE Complex operator*(Complex a, Complex b) {
   return Complex{a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
 }
 NMFLOW_HOST_DEVICE Complex operator*(double s, Complex a) { return Complex{s * a.re, s * a.im}; }
+NMFLOW_HOST_DEVICE Complex conjugate(Complex a) { return Complex{a.re, -a.im}; }
 // False for ±inf and NaN; std::isfinite is not callable from device code.
 NMFLOW_HOST_DEVICE bool is_finite(double x) { return x - x == 0.0; }
 NMFLOW_HOST_DEVICE double abs_squared(Complex a) { return a.re * a.re + a.im * a.im; }

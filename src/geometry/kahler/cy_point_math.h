@@ -77,8 +77,6 @@ NMFLOW_HOST_DEVICE double hermitian_determinant(Complex* a, int m) {
   return det.re;
 }
 
-NMFLOW_HOST_DEVICE Complex conjugate(Complex a) { return make_complex(a.re, -a.im); }
-
 // One point: n ≤ kMaxCoords coordinates (n ≥ 3), t the Kähler modulus.
 NMFLOW_HOST_DEVICE void cy_point_chart(const int64_t* exponents, const Complex* coefficients, int n_monomials, int n,
                                        double t, CYPointRow out) {

@@ -78,19 +78,18 @@ CYPointSet cy_point_set_fused(const Hypersurface& surface, const at::Tensor& z_i
   return points;
 }
 
-// Whether the fused path takes these inputs; anything else goes to the ATen composition, whose checks
-// (choose_patches) name what is wrong.
-bool fused_path_applies(const Hypersurface& surface, const at::Tensor& z) {
+}  // namespace
+
+// Anything else goes to the ATen composition, whose checks (choose_patches) name what is wrong.
+bool cy_point_set_in_one_pass(const Hypersurface& surface, const at::Tensor& z) {
   const bool device_ok = z.device().is_cpu() || (built_with_cuda() && z.is_cuda());
   return device_ok && z.dim() == 2 && z.scalar_type() == at::kComplexDouble && z.size(1) == surface.n_coords() &&
          surface.n_coords() >= 3 && surface.n_coords() <= kahler_math::kMaxCoords &&
          surface.exponents().device() == z.device();
 }
 
-}  // namespace
-
 CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t) {
-  if (fused_path_applies(surface, z)) return cy_point_set_fused(surface, z, t);
+  if (cy_point_set_in_one_pass(surface, z)) return cy_point_set_fused(surface, z, t);
   return cy_point_set_from_patches(choose_patches(surface, z), t);
 }
 

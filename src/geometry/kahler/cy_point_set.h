@@ -30,6 +30,11 @@ struct CYPointSet {
 // z: [B, N+1] complex128 points of X (any scaling; same device as `surface`); t: Kähler modulus of G_FS.
 CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t = 1.0);
 
+// Whether make_cy_point_set computes these points in one pass per point (cy_point_math.h: on the CPU, or on CUDA
+// with nmflow's kernels built; N+1 ≤ 16 coordinates), with no whole-batch temporaries; else it runs the batched
+// ATen composition below, whose temporaries grow with the batch.
+bool cy_point_set_in_one_pass(const Hypersurface& surface, const at::Tensor& z);
+
 // The point set of points already described in charts (patch k, eliminated e, ∂p at the rescaled z): pullback,
 // g_FS = P G_FS P†, det, |Ω|² = 1/|∂p/∂z_e|², w. make_cy_point_set is this with choose_patches' charts.
 CYPointSet cy_point_set_from_patches(const PatchChoice& patches, double t = 1.0);

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "common/error.h"
-#include "common/version.h"
 #include "geometry/kahler/polynomial_roots.h"
 #include "geometry/standard_normal_cpu.h"
 
@@ -121,9 +120,9 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, con
 CYPointSet sample_cy_points(const Hypersurface& surface_in, const LineSamplerOptions& options) {
   const Hypersurface surface = surface_in.to(options.device);
   const HypersurfacePoints raw = sample_line_intersections(surface, options);
-  // The fused chart (CPU, or CUDA when its kernel is built) makes one pass per point without batch temporaries: no
-  // chunks, no copies into a cat. The ATen composition runs chunk by chunk to bound its temporaries.
-  if (raw.z.device().is_cpu() || built_with_cuda()) {
+  // One pass per point has no batch temporaries: no chunks, no copies into a cat. The ATen composition runs chunk
+  // by chunk to bound its temporaries.
+  if (cy_point_set_in_one_pass(surface, raw.z)) {
     CYPointSet points = make_cy_point_set(surface, raw.z, options.kahler_modulus);
     points.lines_used = raw.lines_used;
     points.lines_rejected = raw.lines_rejected;
