@@ -8,6 +8,7 @@
 #include "geometry/curvature/fused_curvature.h"
 #include "models/neural_metric.h"
 #include "models/neural_metric_curvature.h"
+#include "models/tile_gemm_cpu.h"
 #include "support/tolerance.h"
 
 namespace {
@@ -45,11 +46,18 @@ TEST_CASE("neural_metric_curvature = the reference curvature of the autograd jet
       CHECK_CLOSE(c.ricci_norm_squared, nmflow::ricci_norm_squared(reference), 1e-10);
       CHECK_FALSE(c.ricci.requires_grad());
     }
-    // Chunking changes nothing: every chunk size gives the one-pass values bit for bit.
+    // Chunking changes nothing: with nmflow's tile GEMM (levels 3, 4) every chunk size gives the one-pass values
+    // bit for bit; ATen's mm (level 1) may round a row differently in a smaller call, so there to 1e-13.
     const nmflow::FusedCurvature whole = nmflow::fused_curvature(metric.jet(x));
     const nmflow::FusedCurvature chunked = nmflow::neural_metric_curvature(metric, x, 7);
-    CHECK(at::equal(chunked.ricci, whole.ricci.detach()));
-    CHECK(at::equal(chunked.scalar, whole.scalar.detach()));
+    if (nmflow::tile_gemm_cpu_has_kernel(at::kDouble)) {
+      CHECK(at::equal(chunked.ricci, whole.ricci.detach()));
+      CHECK(at::equal(chunked.scalar, whole.scalar.detach()));
+    } else {
+      WARN("no nmflow GEMM kernel in use (ATen's mm): chunked and one-pass curvature compared to 1e-13");
+      CHECK_CLOSE(chunked.ricci, whole.ricci.detach(), 1e-13);
+      CHECK_CLOSE(chunked.scalar, whole.scalar.detach(), 1e-13);
+    }
   }
 }
 
