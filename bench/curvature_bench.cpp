@@ -1,4 +1,4 @@
-// Curvature from a metric 2-jet (DESIGN.md §2, §7), float64, B = 4096 points, n = 2, 3, 4 (6), on two closed-form
+// Curvature from a metric 2-jet (docs/design.md §2, §7), float64, B = 4096 points, n = 2, 3, 4 (6), on two closed-form
 // metrics written as LibTorch functions of x. What each benchmark times (docs/BENCHMARKS.md, "Curvature"):
 //   Fused      fused_curvature(jet): the fused CPU kernel, jet given (Ricci, R, |Ric|²).
 //   Reference  curvature_reference(jet): the LibTorch einsum ops, jet given (Γ, ∂Γ, Ricci, R).

@@ -1,4 +1,4 @@
-// Donaldson balanced metrics on quintics (DESIGN.md §3; docs/kahler.md "Donaldson balanced metrics";
+// Donaldson balanced metrics on quintics (docs/design.md §3; docs/kahler.md "Donaldson balanced metrics";
 // docs/BENCHMARKS.md "Donaldson T-operator"), float64, CPU.
 //   DonaldsonTOperator/k       one T(h) on N_p = 10·N_k² Fermat-quintic points: section monomials, S = sᵀ h s̄ and the
 //                              weighted GEMM; counters points/s and GFLOP/s (2 complex GEMMs of N_p·N_k² each,

@@ -1,4 +1,4 @@
-// Forward-mode Taylor jets of neural metrics vs LibTorch nested autograd (DESIGN.md §7), same binary, same
+// Forward-mode Taylor jets of neural metrics vs LibTorch nested autograd (docs/design.md §7), same binary, same
 // network: metric 2-jet of a 3×64 tanh MLP with the symmetric head at B = 1024 points, with and without the
 // parameter gradient of a loss on the jet; and the 4-jet of a scalar 3×64 network (φ-models).
 #include <ATen/ATen.h>

@@ -1,4 +1,4 @@
-// Empirical metric-NTK (DESIGN.md §5, docs/BENCHMARKS.md "Empirical metric-NTK"): B points of a 3×64 tanh MLP
+// Empirical metric-NTK (docs/design.md §5, docs/BENCHMARKS.md "Empirical metric-NTK"): B points of a 3×64 tanh MLP
 // metric (n = 3, symmetric head, p = 6 packed components, NTK parameterisation, float64), each method of
 // ntk/empirical_ntk.h, one iteration each ("one run"; a single Θ costs from 0.1 s to minutes).
 //   BM_MetricNtk/method/B       the full Θ(x, x): [6B, 6B]. x2 is x itself, so the fused kernel computes only the

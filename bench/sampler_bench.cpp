@@ -1,4 +1,4 @@
-// Line-intersection sampler on the Fermat quintic (DESIGN.md §3), float64, CPU. What each benchmark times
+// Line-intersection sampler on the Fermat quintic (docs/design.md §3), float64, CPU. What each benchmark times
 // (docs/BENCHMARKS.md, "Sampling"); state.range(0) = number of points:
 //   QuinticRoots       line_intersection_roots: the coefficients of p(a + t b) and all 5 roots of every line
 //                      (Aberth + Newton polish), i.e. the per-line math alone.

@@ -1,5 +1,5 @@
 // nmflow bench: a short in-process suite that shows, on the user's machine, what nmflow's fast paths gain over the
-// baselines they replace (DESIGN.md §7): x → curvature by forward jets + the fused kernel vs nested autograd + the
+// baselines they replace (docs/design.md §7): x → curvature by forward jets + the fused kernel vs nested autograd + the
 // einsum reference, the forward metric 2-jet vs the autograd jet, quintic sampling rate, and the NTK methods. Each
 // row is timed in this process on the CPU with the library's own functions; ratios are baseline time / row time.
 // The full suite (every size, variant and counter) is Google Benchmark's bench/nmflow_bench (docs/BENCHMARKS.md).

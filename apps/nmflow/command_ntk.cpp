@@ -1,5 +1,5 @@
 // nmflow ntk: the empirical metric-NTK Θ(x, x) of a real_metric_flow configuration's network at initialisation
-// (DESIGN.md §5, ntk/empirical_ntk.h), on the experiment's probe points, by one or every NTK method: each method
+// (docs/design.md §5, ntk/empirical_ntk.h), on the experiment's probe points, by one or every NTK method: each method
 // timed, the methods compared (they compute the same matrix), the top eigenvalues, the non-local mass and, with
 // --frozen, the gap to the analytic infinite-width kernel (ntk/frozen_ntk.h). Table on stdout; HDF5 with -o
 // (docs/hdf5.md, "NTK files"). Exit 1 when the methods disagree.

@@ -1,6 +1,6 @@
 """Peer of case 1: Ricci tensor and scalar curvature of the 3×64 tanh metric g = I + P(f) at nmflow's points, by
 JAX jacfwd(jacfwd) under jit and vmap (the pattern CYJAX and MLGeometry use for metric derivatives), then the
-DESIGN.md §2 formulas in einsum. Usage: case_curvature.py SCRATCH RESULTS n [n …] reps"""
+docs/design.md §2 formulas in einsum. Usage: case_curvature.py SCRATCH RESULTS n [n …] reps"""
 import sys
 
 import jax

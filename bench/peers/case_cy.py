@@ -63,7 +63,7 @@ def quintic_dataset(points):
 
 
 def sigma(weights, eta):
-    """σ = mean(w |1 − η Vol_CY/Vol_K|)/Vol_CY (DESIGN.md §3; invariant under constant rescaling of w and η)."""
+    """σ = mean(w |1 − η Vol_CY/Vol_K|)/Vol_CY (docs/design.md §3; invariant under constant rescaling of w and η)."""
     vol_cy = np.mean(weights)
     vol_k = np.mean(weights * eta)
     return float(np.mean(weights * np.abs(1.0 - eta * vol_cy / vol_k)) / vol_cy)

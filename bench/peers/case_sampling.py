@@ -1,7 +1,7 @@
 """Peer of case 3: Fermat-quintic points per second with MLGeometry-jax's sampler — Hypersurface(n_pairs) (random
 lines, companion-matrix roots, Newton refinement, autopatch) plus generate_dataset (Ω Ω̄, restriction, mass), the
 equivalent of nmflow's sample_cy_points — and its raw points alone (solve_points, sympy functions cached).
-σ of Fubini–Study from each side's own points and weights checks both samplers (DESIGN.md §6: ≈ 0.372).
+σ of Fubini–Study from each side's own points and weights checks both samplers (docs/design.md §6: ≈ 0.372).
 Usage: case_sampling.py SCRATCH RESULTS points reps"""
 import sys
 import time
@@ -17,7 +17,7 @@ mlg.set_precision(64)
 
 
 def sigma_fs(mass):
-    """σ of g_FS: η = det g_FS/|Ω|² = c/mass, so σ follows from the mass alone (DESIGN.md §3)."""
+    """σ of g_FS: η = det g_FS/|Ω|² = c/mass, so σ follows from the mass alone (docs/design.md §3)."""
     eta = 1.0 / mass
     vol_cy, vol_k = np.mean(mass), np.mean(mass * eta)
     return float(np.mean(mass * np.abs(1.0 - eta * vol_cy / vol_k)) / vol_cy)

@@ -1,5 +1,5 @@
 #pragma once
-// Ricci flow of a surface in conformal gauge on T² (DESIGN.md §6): g = e^{2u}(dx² + dy²) stays conformal to the
+// Ricci flow of a surface in conformal gauge on T² (docs/design.md §6): g = e^{2u}(dx² + dy²) stays conformal to the
 // flat metric under ∂_t g = −2Ric = −R g, and with R = −2e^{−2u}Δu this is the scalar equation
 //   ∂_t u = e^{−2u} Δu,
 // solved on a periodic N×N grid with Fourier spectral Δ and classical RK4. Area ∫e^{2u}d²x is conserved

@@ -1,5 +1,5 @@
 #pragma once
-// Losses of the free (non-φ) CY metric models (models/free_cy_metric.h; DESIGN.md §3; docs/cy_training.md,
+// Losses of the free (non-φ) CY metric models (models/free_cy_metric.h; docs/design.md §3; docs/cy_training.md,
 // "Free metric models"). Besides Monge–Ampère (cy_losses.h), a free model needs
 //   Kähler      L_K = mean_b Σ_{a,i,j} |∂_a g_ij̄ − ∂_i g_aj̄|²   (unweighted mean over the points, i.e. over the
 //               sampling measure J_FS^m/m!; every ordered pair (a, i) counted, so each antisymmetric component twice;

@@ -1,5 +1,5 @@
 #pragma once
-// Losses of Calabi–Yau metric learning (DESIGN.md §3; docs/cy_training.md). The Ricci-flat metric in the class of
+// Losses of Calabi–Yau metric learning (docs/design.md §3; docs/cy_training.md). The Ricci-flat metric in the class of
 // J_FS solves the complex Monge–Ampère equation det g = κ |Ω|² with κ = Vol_K/Vol_CY a constant fixed by the class
 // (computed once with g_FS, since Vol_K = ∫J^m/m! is topological).
 #include <string>

@@ -1,5 +1,5 @@
 #pragma once
-// Training the Kähler φ-model on a Calabi–Yau hypersurface with the Monge–Ampère loss (DESIGN.md §3, §8;
+// Training the Kähler φ-model on a Calabi–Yau hypersurface with the Monge–Ampère loss (docs/design.md §3, §8;
 // docs/cy_training.md): minibatch Adam (or any Trainer optimiser) over a fixed training set, σ measured on
 // held-out points after every `eval_every` epochs, with the wall and CPU time spent training.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// The Halverson–Ruehle comparison (arXiv:2310.19870; DESIGN.md §5 "Diagnostics"; docs/ntk_width_ladder.md): train
+// The Halverson–Ruehle comparison (arXiv:2310.19870; docs/design.md §5 "Diagnostics"; docs/ntk_width_ladder.md): train
 // Kähler φ-models of a ladder of widths in the NTK parameterisation on a Calabi–Yau with the Monge–Ampère loss,
 // under the same optimiser and budget, and record for each run σ(epoch) on held-out points and the drift of the
 // metric-NTK on a probe set, ‖Θ_t − Θ_0‖_F/‖Θ_0‖_F — feature learning against accuracy. Linearised models

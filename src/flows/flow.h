@@ -1,5 +1,5 @@
 #pragma once
-// Flow: the one interface of every metric flow (DESIGN.md §4 "Flows to provide"): a state at a time t, a step that
+// Flow: the one interface of every metric flow (docs/design.md §4 "Flows to provide"): a state at a time t, a step that
 // advances it, and an observation of the metric at probe points in the flow's chart. The neural flows and the
 // reference integrators implement it, so comparisons (trajectory distance at matched t, diffeomorphism-invariant
 // quantities) are written once against it.
@@ -15,7 +15,7 @@ struct FlowObservation {
 class Flow {
  public:
   virtual ~Flow() = default;
-  // Flow time t (for a trained network t = learning rate × steps, DESIGN.md §4).
+  // Flow time t (for a trained network t = learning rate × steps, docs/design.md §4).
   virtual double time() const = 0;
   // Advances the state from time() to time() + dt (dt > 0).
   virtual void step(double dt) = 0;

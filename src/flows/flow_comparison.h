@@ -1,5 +1,5 @@
 #pragma once
-// Comparison of two flows on probe points at matched flow time (DESIGN.md §4 "Comparison").
+// Comparison of two flows on probe points at matched flow time (docs/design.md §4 "Comparison").
 //
 // The distance is measured in the reference metric itself, so it is the same in every chart and frame:
 //     d(g, g_ref)(x) = ( tr(g_ref⁻¹ Δ g_ref⁻¹ Δ) / n )^{1/2},   Δ = g − g_ref,

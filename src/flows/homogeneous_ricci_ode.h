@@ -1,5 +1,5 @@
 #pragma once
-// Ricci flow of homogeneous metrics as ODEs (DESIGN.md §4 "RicciFlowReference", §6 oracles). An invariant metric is
+// Ricci flow of homogeneous metrics as ODEs (docs/design.md §4 "RicciFlowReference", §6 oracles). An invariant metric is
 // diagonal in a fixed invariant coframe θ^a, g = Σ_a λ_a θ^a ⊗ θ^a, and stays so under ∂_t g = −2 Ric, so the flow
 // is an ODE for a few coefficients y (λ = frame_weights(y)). Each family states its Ricci tensor in the frame and
 // hence dy/dt; tests tie every velocity to the curvature engine applied to the chart metric Eᵀ diag(λ) E.
@@ -38,7 +38,7 @@ class HomogeneousRicciOde {
 
 // Round S^n (sign +1, stereographic chart, θ^a = 2dx^a/(1+|x|²)) or hyperbolic H^n (sign −1, upper half-space,
 // θ^a = dx^a/x_n), y = (ρ): g = ρ ĝ with ĝ of sectional curvature ±1, so Ric = ±(n−1) ĝ and dρ/dt = ∓2(n−1):
-// g(t) = (r₀² − 2(n−1)t) ĝ on the sphere, g(t) = (1 + 2(n−1)t) g₀ on H^n (DESIGN.md §6). 2 ≤ n ≤ 8.
+// g(t) = (r₀² − 2(n−1)t) ĝ on the sphere, g(t) = (1 + 2(n−1)t) g₀ on H^n (docs/design.md §6). 2 ≤ n ≤ 8.
 std::unique_ptr<HomogeneousRicciOde> make_space_form_ode(int64_t n, int sign);
 
 // Left-invariant metrics g = Aσ₁² + Bσ₂² + Cσ₃² on SU(2) in the Euler-angle chart of left_invariant_su2.h
@@ -64,7 +64,7 @@ std::unique_ptr<HomogeneousRicciOde> make_sphere_torus_ode(int64_t sphere_dim, i
 double extinction_time(const HomogeneousRicciOde& ode, const std::vector<double>& y0,
                        const AdaptiveOdeOptions& options = {}, double size_ratio = 1e-9, double max_time = 1e6);
 
-// Closed forms (DESIGN.md §6).
+// Closed forms (docs/design.md §6).
 // Round S^n of radius r0: r0² / (2(n−1)).
 double round_sphere_extinction_time(int64_t n, double r0);
 // Berger sphere A(σ₁² + σ₂²) + Bσ₃² from (A0, B0): x₀ = B0/A0, k = (1 − x₀)/x₀,

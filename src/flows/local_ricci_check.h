@@ -1,5 +1,5 @@
 #pragma once
-// Local-flow Ricci recovery (DESIGN.md §4; derivation with every factor in docs/local_ricci.md).
+// Local-flow Ricci recovery (docs/design.md §4; derivation with every factor in docs/local_ricci.md).
 //
 // Model. On S³ = SU(2) in the Euler-angle chart (left_invariant_su2.h) the network outputs the metric in the
 // left-invariant coframe E(x) (σ_i = E_ia dx^a):

@@ -1,6 +1,6 @@
 #pragma once
 // The NN metric flow of the local-flow Ricci checks (docs/local_ricci.md): full-batch gradient descent at rate η on
-// the coefficients of a linear-in-parameters model, as a Flow (t = η × steps, DESIGN.md §4). Shared by the S³ and
+// the coefficients of a linear-in-parameters model, as a Flow (t = η × steps, docs/design.md §4). Shared by the S³ and
 // the conformal-T² cases of local_ricci_check.
 #include <cstdint>
 #include <functional>

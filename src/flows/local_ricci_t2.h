@@ -1,6 +1,6 @@
 #pragma once
 // Local-flow Ricci recovery, case (c): an inhomogeneous conformal metric g₀ = e^{2u₀}δ on T² = R²/(2πZ)²
-// (DESIGN.md §4; derivation with every factor in docs/local_ricci.md §5).
+// (docs/design.md §4; derivation with every factor in docs/local_ricci.md §5).
 //
 // Measure and dilaton: μ = d²x (the flat chart measure, total 4π²), sampled on a uniform grid with w = 4π²; the
 // dilaton is slaved to it, e^{−f} dV_g = μ, so f = log √det g (= 2u on conformal metrics).

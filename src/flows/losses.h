@@ -1,5 +1,5 @@
 #pragma once
-// Curvature losses of a metric 2-jet on a weighted point set (DESIGN.md §4, docs/losses.md). Every integral is the
+// Curvature losses of a metric 2-jet on a weighted point set (docs/design.md §4, docs/losses.md). Every integral is the
 // Monte-Carlo estimate of PointSet's weight convention (geometry/manifolds/point_set.h):
 //     ∫ f dV_g ≈ mean_b(w_b f(x_b) √det g(x_b)),
 // i.e. the measure is the Riemannian volume dV_g of the metric being trained, estimated with the sampler's weights.

@@ -1,5 +1,5 @@
 #pragma once
-// NeuralMetricFlow: the training loop as a Flow (flow.h; DESIGN.md §4 "NeuralMetricFlow"). Full-batch gradient
+// NeuralMetricFlow: the training loop as a Flow (flow.h; docs/design.md §4 "NeuralMetricFlow"). Full-batch gradient
 // descent at a constant rate η on a loss of a NeuralMetric's parameters; step(dt) takes dt/η gradient steps, so
 // time() = η × steps is the flow time of seed eq. 18, comparable with the reference Ricci-flow integrators.
 #include <cstdint>

@@ -1,5 +1,5 @@
 #pragma once
-// NTK diagnostics of a real_metric_flow run (DESIGN.md §5; config keys recording.ntk_*, docs/config.md): the
+// NTK diagnostics of a real_metric_flow run (docs/design.md §5; config keys recording.ntk_*, docs/config.md): the
 // empirical metric-NTK Θ_t of the network on the first ntk_probes probe points (ntk/empirical_ntk.h,
 // kDefaultNtkMethod), compared with Θ_0 (ntk/ntk_diagnostics.h) and appended under /ntk (docs/hdf5.md).
 #include <cstdint>

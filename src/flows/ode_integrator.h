@@ -1,5 +1,5 @@
 #pragma once
-// Explicit Runge–Kutta integrators for the small ODE systems of the homogeneous Ricci flows (DESIGN.md §4
+// Explicit Runge–Kutta integrators for the small ODE systems of the homogeneous Ricci flows (docs/design.md §4
 // "RicciFlowReference"): classical RK4 with a fixed step, and Dormand–Prince 5(4) with adaptive steps.
 #include <ATen/core/Tensor.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The optimisers of the neural metric flow (DESIGN.md §4): plain gradient descent (the flow proper), Adam and
+// The optimisers of the neural metric flow (docs/design.md §4): plain gradient descent (the flow proper), Adam and
 // L-BFGS, written over at::Tensor so that their whole state is a list of tensors that a checkpoint can store and
 // restore bit for bit (LibTorch's torch::optim would pull the torch/nn headers and its own archive format in).
 #include <cstdint>

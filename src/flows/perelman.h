@@ -1,10 +1,10 @@
 #pragma once
-// Perelman's F-functional and λ on a weighted point set (Perelman 2002, math/0211159 §1; DESIGN.md §4):
+// Perelman's F-functional and λ on a weighted point set (Perelman 2002, math/0211159 §1; docs/design.md §4):
 //     F[g, f] = ∫ (R + |∇f|²) e^{−f} dV_g ≈ mean(w (R + g^ab ∂_a f ∂_b f) e^{−f} √det g)
 // (Monte-Carlo measure of point_set.h). The dilaton f is either
 //   (a) a field given per point with its derivatives (e.g. a second, scalar network: dilaton_jet_from_mlp), or
 //   (b) slaved to the sampling measure μ = e^{ℓ} dⁿx: e^{−f} √det g = e^{ℓ − c}, i.e. f = log √det g − ℓ + c
-//       (DESIGN.md §4 "Local-flow Ricci recovery"); f is then a functional of g, and F's gradient in g is
+//       (docs/design.md §4 "Local-flow Ricci recovery"); f is then a functional of g, and F's gradient in g is
 //       −(R^ij + ∇^i∇^j f) e^{−f} √det g. With a flat sampling density (ℓ = 0, e.g. the uniform torus) this is
 //       f = ½ log det g + c; on the stereographic sphere with uniform points ℓ = log √det ĝ (ĝ the unit round
 //       metric), so f = ½ log(det g / det ĝ) + c is a true scalar, the same in both charts.

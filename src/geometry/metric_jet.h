@@ -1,5 +1,5 @@
 #pragma once
-// MetricJet: the 2-jet of a metric at a batch of points — the unit of work for curvature (DESIGN.md §2).
+// MetricJet: the 2-jet of a metric at a batch of points — the unit of work for curvature (docs/design.md §2).
 #include <ATen/core/Tensor.h>
 
 namespace nmflow {

@@ -1,6 +1,6 @@
 #pragma once
 // Pointwise activations of the metric networks and their derivatives up to order 4 — the inputs of the
-// Faà di Bruno step of the forward-mode Taylor jets (DESIGN.md §7).
+// Faà di Bruno step of the forward-mode Taylor jets (docs/design.md §7).
 #include <string>
 #include <vector>
 

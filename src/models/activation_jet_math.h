@@ -3,7 +3,7 @@
 // the CUDA kernel (cuda/activation_jet.cu) so both run the same formulas.
 //
 // A jet of pre-activations z is stored as R rows per point: row 0 the value z, rows 1..R−1 derivatives. Through
-// h = σ(z) (Faà di Bruno to second order, DESIGN.md §7):
+// h = σ(z) (Faà di Bruno to second order, docs/design.md §7):
 //   h       = σ(z)
 //   ∂_r h   = σ'(z) ∂_r z                                   every derivative row r ≥ 1,
 //   ∂_t h  += σ''(z) · c · ∂_l z · ∂_r z                    for each product term (t, l, r, c),

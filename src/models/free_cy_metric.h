@@ -1,5 +1,5 @@
 #pragma once
-// Free (non-φ) neural metric models on a Calabi–Yau hypersurface X ⊂ P^N (DESIGN.md §3; cymetric's FreeModel,
+// Free (non-φ) neural metric models on a Calabi–Yau hypersurface X ⊂ P^N (docs/design.md §3; cymetric's FreeModel,
 // AddFSModel, MultFSModel; docs/cy_training.md, "Free metric models"). A real Mlp maps the network inputs of a point
 // (PhiInputs: the invariant u_IJ = z_I z̄_J/|z|² by default, or [Re w, Im w] with w = z/z_k the patch-normalised
 // coordinates, cymetric's choice) to m² reals v, which a head turns into the Hermitian m×m matrix g_ab̄ in the

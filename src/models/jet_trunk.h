@@ -1,5 +1,5 @@
 #pragma once
-// A second-order jet through a whole Mlp in one fused op (DESIGN.md §7): the jet of the inputs goes in, the jet of
+// A second-order jet through a whole Mlp in one fused op (docs/design.md §7): the jet of the inputs goes in, the jet of
 // the outputs comes out, and on the CPU every tile of a few dozen points runs all layers — GEMM into a tile of
 // pre-activations, then the fused activation jet (activation_jet.h) — while it sits in cache. The backward is
 // explicit and tiled the same way (pre-activations saved, activations recomputed per tile), accumulating the weight

@@ -1,5 +1,5 @@
 #pragma once
-// The φ-model of a Kähler metric on a Calabi–Yau hypersurface X ⊂ P^N (DESIGN.md §3; docs/cy_training.md):
+// The φ-model of a Kähler metric on a Calabi–Yau hypersurface X ⊂ P^N (docs/design.md §3; docs/cy_training.md):
 //   K = K_FS + φ,   g_ab̄ = g_FS,ab̄ + ∂_a∂_b̄ φ = P_a^I (G_FS,IJ̄ + ∂_I∂_J̄ φ) conj(P_b^J),
 // with φ a real Mlp of real inputs built from the homogeneous coordinates z and a, b the local (patch) coordinates
 // of X. Kähler by construction; the class [J] is that of Fubini–Study (φ is a global function on X when the inputs

@@ -4,11 +4,11 @@
 //   symmetric  g = g_ref + P(f), g_ref a constant symmetric matrix (zero by default); p outputs.
 //   conformal  g = e^{2u} ĝ, u = f_0 the single output, ĝ a constant SPD matrix (identity by default).
 //   frame_exp  g = e₀ᵀ exp(P(f)) e₀, e₀ a constant invertible frame (identity by default); p outputs
-//              (DESIGN.md §4: the network outputs the metric in its own frame).
+//              (docs/design.md §4: the network outputs the metric in its own frame).
 // P(f) places the packed outputs (models/symmetric_packing.h) into a symmetric matrix with weight 1 on the
 // diagonal and 1/√2 off it: P(f)_ij = f_{p(i,j)} (i = j), f_{p(i,j)}/√2 (i ≠ j). Then
 // Σ_p ∂P_ij/∂f_p ∂P_kl/∂f_p = (δ_ik δ_jl + δ_il δ_jk)/2 — the same as sym(A) = (A + Aᵀ)/2 of a full matrix A of
-// independent outputs, so the frozen NTK of the symmetric head is Θ^∞ (δ_ik δ_jl + δ_il δ_jk)/2 (DESIGN.md §5)
+// independent outputs, so the frozen NTK of the symmetric head is Θ^∞ (δ_ik δ_jl + δ_il δ_jk)/2 (docs/design.md §5)
 // and that of frame_exp at S = 0 is Θ^∞ (G_ik G_jl + G_il G_jk)/2 with G = e₀ᵀ e₀ (the K = g g kernel of §4).
 #include <cstdint>
 #include <string>

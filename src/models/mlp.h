@@ -1,6 +1,6 @@
 #pragma once
 // Mlp: the fully connected trunk of the neural metric families, in standard or NTK parameterisation
-// (DESIGN.md §5). Plain tensors with requires_grad, so jets and losses see the parameters directly.
+// (docs/design.md §5). Plain tensors with requires_grad, so jets and losses see the parameters directly.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 #pragma once
-// Forward-mode Taylor jets of an Mlp with respect to its inputs (DESIGN.md §7): the value and all partial
+// Forward-mode Taylor jets of an Mlp with respect to its inputs (docs/design.md §7): the value and all partial
 // derivatives up to order K (≤ 4) are carried layer by layer as batched tensor ops —
 //   dense  z = s_w W h + s_b b:  ∂_α z = s_w W ∂_α h  (one GEMM over all jet rows at once),
 //   φ      h = φ(z):             ∂_α h = Σ_{set partitions π of α} φ^(|π|)(z) Π_{B∈π} ∂_{α_B} z  (Faà di Bruno;

@@ -1,6 +1,6 @@
 #pragma once
 // Packed multi-indices for symmetric derivative tensors up to order K in n variables, and the Faà di Bruno
-// tables that turn the jet of z into the jet of φ(z) (DESIGN.md §7: Taylor jets carried layer by layer).
+// tables that turn the jet of z into the jet of φ(z) (docs/design.md §7: Taylor jets carried layer by layer).
 //
 // A derivative ∂_{a1}…∂_{ak} with a1 ≤ … ≤ ak is stored once: the rows of a packed jet are all such sorted
 // tuples, grouped by order k = 1..K and lexicographic within an order (order 1: a; order 2: (0,0),(0,1),…).

@@ -1,5 +1,5 @@
 #pragma once
-// NeuralMetric: an Mlp trunk followed by a metric head — the neural MetricModel of DESIGN.md §1. Its jet is the
+// NeuralMetric: an Mlp trunk followed by a metric head — the neural MetricModel of docs/design.md §1. Its jet is the
 // forward-mode Taylor jet of the trunk pushed through the head (no nested autograd).
 #include <vector>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Empirical metric-NTK of a NeuralMetric (DESIGN.md §5), three methods that give the same matrix.
+// Empirical metric-NTK of a NeuralMetric (docs/design.md §5), three methods that give the same matrix.
 //
 // Layout. Θ is a [B·p, B'·p] matrix, p = n(n+1)/2 packed metric components (models/symmetric_packing.h: upper
 // triangle row by row, (0,0), (0,1), …, (n−1,n−1)). Row b·p + P holds component P = (i ≤ j) of g(x_b), column

@@ -1,5 +1,5 @@
 #pragma once
-// Frozen (infinite-width) kernels of an Mlp in the NTK parameterisation (DESIGN.md §5; Jacot–Gabriel–Hongler;
+// Frozen (infinite-width) kernels of an Mlp in the NTK parameterisation (docs/design.md §5; Jacot–Gabriel–Hongler;
 // Lee et al. 2019, the recursion neural-tangents implements).
 //
 // Input K⁰ = x·x'/d_in, Θ⁰ = 0. Every dense layer (the first, each hidden one and the linear readout), with the

@@ -1,5 +1,5 @@
 #pragma once
-// FrozenNTKFlow: the linearised (frozen-NTK) metric flow (DESIGN.md §4 "FrozenNTKFlow", docs/local_ricci.md §1).
+// FrozenNTKFlow: the linearised (frozen-NTK) metric flow (docs/design.md §4 "FrozenNTKFlow", docs/local_ricci.md §1).
 //
 // Curvature needs the 2-jet of g in x, which a set of point values does not carry, so the flow is linearised in
 // PARAMETER space: the linearised model

@@ -1,5 +1,5 @@
 #pragma once
-// Fused structured metric-NTK (DESIGN.md §5 item 3; docs/ntk.md "Fused method"): the per-layer sum of
+// Fused structured metric-NTK (docs/design.md §5 item 3; docs/ntk.md "Fused method"): the per-layer sum of
 //   Θ_PQ(x, x') = Σ_l [ s_w² h_{l−1}(x)·h_{l−1}(x') + s_b² ] · δ_l^P(x)·δ_l^Q(x')
 // (structured_ntk.h) evaluated tile by tile: an MR×NR block of Θ stays in registers while every layer's inner
 // product is added with its input-kernel factor, so the per-layer [B, B'] and [B·p, B'·p] matrices of the GEMM

@@ -1,6 +1,6 @@
 #pragma once
 // Per-block math of the fused metric-NTK contraction (fused_ntk.h), written once for the CPU tile loop (g++) and
-// the CUDA kernel (cuda/ntk_contraction.cu). The structured form (structured_ntk.h, DESIGN.md §5 item 3):
+// the CUDA kernel (cuda/ntk_contraction.cu). The structured form (structured_ntk.h, docs/design.md §5 item 3):
 //   Θ[r, c] = Σ_l K_l(b(r), b'(c)) · D_l[r, c],
 //   K_l(b, b') = s_w,l² h_{l−1}(x_b)·h_{l−1}(x'_b') + s_b,l²          (the per-layer input kernel),
 //   D_l[r, c]  = Σ_i δ_l[r, i] δ'_l[c, i],   r = b·p + P, c = b'·p + Q   (the per-layer component kernel),

@@ -1,5 +1,5 @@
 #pragma once
-// NTK diagnostics recorded during training (DESIGN.md §5): drift (feature learning), spectrum, locality.
+// NTK diagnostics recorded during training (docs/design.md §5): drift (feature learning), spectrum, locality.
 #include <cstdint>
 
 #include <ATen/core/Tensor.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Empirical metric-NTK of the Kähler φ-model (DESIGN.md §5; docs/ntk.md, "Hermitian metrics"), its η = det g/|Ω|²
+// Empirical metric-NTK of the Kähler φ-model (docs/design.md §5; docs/ntk.md, "Hermitian metrics"), its η = det g/|Ω|²
 // variant, and the model linearised about its initial parameters (the frozen-kernel control of
 // docs/ntk_width_ladder.md).
 //

@@ -1,6 +1,6 @@
 #pragma once
 // Random Fourier features φ(x) = √(σ_a²/N) Σ_i a_i cos(b_i·x + c_i), a ~ N(0,1), c ~ U(−π, π), b ~ p(b)
-// (DESIGN.md §5). Their kernels are translation invariant through χ(Δ) = E_b cos(b·Δ):
+// (docs/design.md §5). Their kernels are translation invariant through χ(Δ) = E_b cos(b·Δ):
 //   NNGP K(x,x') = (σ_a²/2) χ(x − x');
 //   frozen NTK with a and c trained (plain sum over parameters, c at the same rate as a) = σ_a² χ(x − x'):
 //   Σ_i ∂φ/∂a_i ∂φ'/∂a_i → (σ_a²/2) χ and Σ_i ∂φ/∂c_i ∂φ'/∂c_i → σ_a² E[a²] E[sin sin] = (σ_a²/2) χ.

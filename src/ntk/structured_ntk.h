@@ -6,7 +6,7 @@
 // parameterisation and (1, 1) in the standard one (models/mlp.cpp: Layer::weight_scale, bias_scale). Then
 // ∂g_P/∂W_l[i,j] = s_w δ_l^P[i] h_{l−1}[j] and ∂g_P/∂b_l[i] = s_b δ_l^P[i], δ_l^P = ∂g_P/∂z_l, so
 //   Θ_PQ(x, x') = Σ_l [ s_w² h_{l−1}(x)·h_{l−1}(x') + s_b² ] · ( δ_l^P(x)·δ_l^Q(x') ),
-// which is DESIGN.md §5's (σ_w²/n_{l−1}) h·h' + σ_b² in the NTK parameterisation and h·h' + 1 in the standard
+// which is docs/design.md §5's (σ_w²/n_{l−1}) h·h' + σ_b² in the NTK parameterisation and h·h' + 1 in the standard
 // one. δ is carried backwards through the layers for all p components at once as a batched GEMM,
 // δ_{l−1} = (s_w δ_l W_l) ⊙ φ'(z_{l−1}), starting from δ_L = ∂g/∂f, the head's Jacobian at each point (constant
 // for the linear symmetric head; any head works because the empirical kernel only needs the chain rule).

@@ -6,7 +6,7 @@
 #define NMFLOW_GEOMETRY_CURVATURE_CURVATURE_MATH_H_
 #endif
 // Per-point curvature of a metric 2-jet and its reverse-mode VJP, written once for the CPU path (g++) and the
-// CUDA kernels (nvcc). Conventions and index order are DESIGN.md §2 and curvature_reference.cpp:
+// CUDA kernels (nvcc). Conventions and index order are docs/design.md §2 and curvature_reference.cpp:
 //   g[i][j] = g_ij,  dg[c][i][j] = ∂_c g_ij,  d2g[c][d][i][j] = ∂_c ∂_d g_ij   (row-major, contiguous)
 //   Γ^c_ab = ½ g^cd (∂_a g_bd + ∂_b g_ad − ∂_d g_ab)
 //   R_bd = ∂_a Γ^a_db − ∂_d Γ^a_ab + Γ^a_ae Γ^e_db − Γ^a_de Γ^e_ab,   R = g^bd R_bd,   |Ric|² = g^ac g^bd R_ab R_cd
@@ -129,7 +129,7 @@ NMFLOW_HOST_DEVICE void first_order(const T* g, const T* dg, FirstOrder<T, N>& f
 // Ricci, written for symmetric jets as R_bd = D_bd + E_bd with
 //   D_bd = ½ g^ap (∂_a∂_d g_bp + ∂_a∂_b g_dp − ∂_a∂_p g_db − ∂_d∂_b g_ap)            (second-order part)
 //   E_bd = ½ tr(A_d A_b) + k_q Γ^q_db − Γ^a_de Γ^e_ab,  A_d = g⁻¹∂_d g             (first-order part)
-// Derivation from DESIGN.md §2: ∂_eΓ^c_ab = g^cp(∂_eΓ_pab − ∂_e g_pq Γ^q_ab); the trace ∂_dΓ^a_ab = ½ ∂_d∂_b log det g
+// Derivation from docs/design.md §2: ∂_eΓ^c_ab = g^cp(∂_eΓ_pab − ∂_e g_pq Γ^q_ab); the trace ∂_dΓ^a_ab = ½ ∂_d∂_b log det g
 // = ½ g^ap ∂_d∂_b g_ap − ½ tr(A_d A_b); the terms −g^ap ∂_a g_pq Γ^q_db (from ∂_aΓ^a_db) and Γ^a_ae Γ^e_db
 // combine into k_q Γ^q_db. Only b ≤ d is computed; the result is mirrored, so it is exactly symmetric.
 template <typename T, int N>

@@ -1,6 +1,6 @@
 #pragma once
 // Curvature of a metric 2-jet by plain LibTorch tensor ops (einsum): the differentiable reference that every
-// fused kernel is checked against. Conventions are DESIGN.md §2:
+// fused kernel is checked against. Conventions are docs/design.md §2:
 //   Γ^c_ab = ½ g^cd (∂_a g_bd + ∂_b g_ad − ∂_d g_ab)
 //   R^a_bcd = ∂_c Γ^a_db − ∂_d Γ^a_cb + Γ^a_ce Γ^e_db − Γ^a_de Γ^e_cb,   R_bd = R^a_bad,   R = g^bd R_bd
 // so the unit round S^n has Ric = (n−1) g and R = n(n−1).

@@ -1,7 +1,7 @@
 #pragma once
 // Fused curvature: Ricci, scalar curvature and |Ric|² of a metric 2-jet in one pass per point (CPU: at::parallel_for
 // over points; CUDA: one thread per point), with an explicit reverse-mode backward. Same conventions as
-// curvature_reference.h (DESIGN.md §2); the per-point formulas are in curvature_math.h.
+// curvature_reference.h (docs/design.md §2); the per-point formulas are in curvature_math.h.
 //
 // The jet is assumed symmetric (g_ij, ∂_c g_ij in (i,j); ∂_c∂_d g_ij in (c,d) and (i,j)) with g positive definite.
 // Gradients are those of the symmetric parametrisation: the reference's autograd gradient projected onto symmetric

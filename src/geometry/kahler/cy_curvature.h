@@ -1,5 +1,5 @@
 #pragma once
-// Curvature of a Kähler metric on a Calabi–Yau hypersurface X ⊂ P^N (DESIGN.md §3; derivation and conventions in
+// Curvature of a Kähler metric on a Calabi–Yau hypersurface X ⊂ P^N (docs/design.md §3; derivation and conventions in
 // docs/kahler.md, "Curvature of CY metrics"): the full curvature tensor in the local coordinates of each point's
 // patch, the Kähler Ricci and scalar curvature, the top Chern form c_m and the Monte-Carlo Euler characteristic
 // χ = ∫_X c_m (Chern–Gauss–Bonnet), and the Ricci measure of the peers.
@@ -47,7 +47,7 @@ CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const C
 struct CYCurvatureMeasures {
   at::Tensor ricci_scalar;   // [B] float64  R_K = g^{dc̄} Ric_cd̄ (Kähler trace, as cymetric's Ricci measure uses)
   at::Tensor euler_density;  // [B] float64  c_m / (J^m/m!), so χ = ∫_X euler_density J^m/m!
-  double ricci_measure = 0;  // DESIGN.md §3: ‖R‖ = Vol_K^{1/m}/Vol_CY · mean(w η |R_K|)
+  double ricci_measure = 0;  // docs/design.md §3: ‖R‖ = Vol_K^{1/m}/Vol_CY · mean(w η |R_K|)
   double max_abs_ricci_scalar = 0;
   double mean_abs_ricci_scalar = 0;  // mean(w η |R_K|)/mean(w η): the volume average of |R_K|
   double euler_characteristic = 0;   // Vol_FS · mean(w η euler_density), Vol_FS = deg t^m/m! exactly

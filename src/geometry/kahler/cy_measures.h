@@ -1,5 +1,5 @@
 #pragma once
-// Accuracy measures of a CY metric, identical to cymetric / MLGeometry / CYJAX / cymyc (DESIGN.md §3):
+// Accuracy measures of a CY metric, identical to cymetric / MLGeometry / CYJAX / cymyc (docs/design.md §3):
 //   Vol_CY = mean(w);  η = det g/|Ω|²;  Vol_K = mean(w η);  σ = mean(w |1 − η Vol_CY/Vol_K|)/Vol_CY;
 //   κ = Vol_K/Vol_CY.
 #include <ATen/core/Tensor.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Per-point chart data of a Calabi–Yau sample (DESIGN.md §3; cy_point_set.h for the fields), one function that g++
+// Per-point chart data of a Calabi–Yau sample (docs/design.md §3; cy_point_set.h for the fields), one function that g++
 // compiles for the CPU loop of make_cy_point_set (cy_point_set.cpp) and nvcc can compile for a kernel — the same
 // formulas as the batched ATen composition choose_patches → pullback_matrix → fubini_study_ambient → P G P† →
 // det, in one pass over a point's few dozen numbers instead of a dozen whole-batch tensor ops:

@@ -1,9 +1,9 @@
 #pragma once
-// Donaldson's balanced metrics on a hypersurface X ⊂ P^N, the classical baseline for CY metrics (DESIGN.md §3;
+// Donaldson's balanced metrics on a hypersurface X ⊂ P^N, the classical baseline for CY metrics (docs/design.md §3;
 // Donaldson 2005, Douglas–Karp–Lukic–Reinbacher 2006). Conventions (docs/kahler.md, "Donaldson balanced metrics"):
 //   sections s_α, α = 1..N_k: the monomial basis of H⁰(X, O(k)) (monomial_basis.h);
 //   h_αβ̄ Hermitian positive definite, stored h[α, β]; S(z) = Σ_αβ s_α h_αβ̄ s̄_β = sᵀ h s̄ (real, > 0);
-//   Kähler potential K = (1/(kπ)) log S, which at k = 1, h = I is DESIGN.md's FS potential (1/π) log|z|²;
+//   Kähler potential K = (1/(kπ)) log S, which at k = 1, h = I is docs/design.md's FS potential (1/π) log|z|²;
 //   T-operator T(h)_αβ̄ = (N_k/(N_p Vol_CY)) Σ_i w_i s_α(z_i) s̄_β(z_i)/S(z_i) = N_k Σ_i w_i s s̄/S / Σ_i w_i
 //   (Vol_CY = mean(w), so this is N_k times the Ω∧Ω̄-weighted mean; with it tr(T(h) hᵀ) = N_k exactly);
 //   balanced: T(h) = (h⁻¹)ᵀ, approached by the iteration h ← (T(h)⁻¹)ᵀ. T(c h) = T(h)/c, so the balanced h is a

@@ -1,5 +1,5 @@
 #pragma once
-// Fubini–Study metric (DESIGN.md §3; conventions in docs/kahler.md). Kähler modulus t (1 by default):
+// Fubini–Study metric (docs/design.md §3; conventions in docs/kahler.md). Kähler modulus t (1 by default):
 //   on P^N, homogeneous z ∈ C^{N+1}: K = (t/π) log|z|², G_IJ̄ = ∂_I∂_J̄ K = (t/π)(|z|² δ_IJ − z̄_I z_J)/|z|⁴;
 //   on CP^m in the affine chart w ∈ C^m: K = (t/π) log(1 + |w|²),
 //                                        g_ij̄ = (t/π)[δ_ij/(1+|w|²) − w̄_i w_j/(1+|w|²)²].

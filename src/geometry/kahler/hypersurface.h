@@ -1,6 +1,6 @@
 #pragma once
 // A hypersurface X = {p(z) = 0} ⊂ P^N, p(z) = Σ_k c_k z^{e_k} homogeneous of degree d, given by monomial
-// exponents [M, N+1] and complex coefficients [M] (DESIGN.md §3). Complex tensors are at::kComplexDouble.
+// exponents [M, N+1] and complex coefficients [M] (docs/design.md §3). Complex tensors are at::kComplexDouble.
 #include <ATen/core/Tensor.h>
 
 #include <complex>

@@ -38,7 +38,7 @@ struct HermitianParts {
   at::Tensor im;  // [B, m, m]
 };
 
-// ∂_i∂_j̄ f = ¼(f_{x_i x_j} + f_{y_i y_j}) + (i/4)(f_{x_i y_j} − f_{y_i x_j}) (DESIGN.md §3).
+// ∂_i∂_j̄ f = ¼(f_{x_i x_j} + f_{y_i y_j}) + (i/4)(f_{x_i y_j} − f_{y_i x_j}) (docs/design.md §3).
 HermitianParts wirtinger_parts(const at::Tensor& h) {
   const int64_t m = h.size(1) / 2;
   const at::Tensor hxx = h.narrow(1, 0, m).narrow(2, 0, m);

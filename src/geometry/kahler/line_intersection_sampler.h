@@ -1,5 +1,5 @@
 #pragma once
-// Line-intersection sampler (Shiffman–Zelditch; Douglas et al.; DESIGN.md §3): a random line z(t) = a + t b,
+// Line-intersection sampler (Shiffman–Zelditch; Douglas et al.; docs/design.md §3): a random line z(t) = a + t b,
 // a, b i.i.d. standard complex Gaussian in C^{N+1}, meets X in d = deg p points, the roots of q(t) = p(a + t b).
 // Because the line's distribution is U(N+1)-invariant, the points are distributed by the Fubini–Study volume
 // form of X, J^m/m! normalised; the weights w = |Ω|²/det g_FS convert that measure to Ω∧Ω̄.

@@ -1,5 +1,5 @@
 #pragma once
-// Holomorphic sections of O(k) on a hypersurface X = {p = 0} ⊂ P^N as monomials (DESIGN.md §3, Donaldson).
+// Holomorphic sections of O(k) on a hypersurface X = {p = 0} ⊂ P^N as monomials (docs/design.md §3, Donaldson).
 // H⁰(X, O(k)) = C[z_0..z_N]_k / (p)_k. When p contains z_0^d (d = deg p) with a nonzero coefficient, z_0^d is the
 // leading term of p in the lexicographic order with z_0 first, so the degree-k monomials NOT divisible by z_0^d
 // are a basis of the quotient (the standard monomials of the principal ideal (p)):

@@ -1,5 +1,5 @@
 #pragma once
-// An independent estimator of integrals over a hypersurface X ⊂ P^N, to check the line sampler (DESIGN.md §6).
+// An independent estimator of integrals over a hypersurface X ⊂ P^N, to check the line sampler (docs/design.md §6).
 // X is cut into the cells C_ke = {patch k, eliminated e} that choose_patches assigns. On C_ke the local
 // coordinates x ∈ C^m (z_k = 1, z_e solved for) lie in the unit polydisk D^m, so
 //   ∫_{C_ke} F d^{2m}x = π^m E_{x ~ U(D^m)} [ Σ_{roots z_e of p(x, z_e) = 0 with (x, z_e) ∈ C_ke} F ],

@@ -1,5 +1,5 @@
 #pragma once
-// One point of X ⊂ P^N in several charts, and the Jacobians between them (DESIGN.md §3; docs/cy_training.md,
+// One point of X ⊂ P^N in several charts, and the Jacobians between them (docs/design.md §3; docs/cy_training.md,
 // "Free metric models"). A chart is (patch k, eliminated e): z normalised so z_k = 1, local coordinates
 // x_a = z_{I_a} for the m indices I_a ∉ {k, e} in ascending order, z_e solved from p(z) = 0 (patches.h).
 //

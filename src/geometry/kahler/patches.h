@@ -1,5 +1,5 @@
 #pragma once
-// Patches and pullbacks on a hypersurface X ⊂ P^N (DESIGN.md §3):
+// Patches and pullbacks on a hypersurface X ⊂ P^N (docs/design.md §3):
 //   patch k = argmax_I |z_I|, z rescaled by 1/z_k so z_k = 1 exactly;
 //   eliminated e = argmax_{I≠k} |∂p/∂z_I| (the best-conditioned coordinate to solve p = 0 for);
 //   local coordinates x_a = z_I for the m = N − 1 indices I ∉ {k, e}, in ascending order;

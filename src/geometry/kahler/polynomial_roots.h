@@ -1,5 +1,5 @@
 #pragma once
-// Batched polynomial root finding, the hot loop of the line-intersection sampler (DESIGN.md §3): every root of
+// Batched polynomial root finding, the hot loop of the line-intersection sampler (docs/design.md §3): every root of
 // every polynomial at once, on CPU (at::parallel_for) or CUDA (cuda/polynomial_roots.cu), both running the
 // Aberth iteration + Newton polish of polynomial_roots_math.h. Complex tensors are at::kComplexDouble.
 #include <ATen/core/Tensor.h>

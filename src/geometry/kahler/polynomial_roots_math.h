@@ -1,5 +1,5 @@
 #pragma once
-// Per-line math of the line-intersection sampler (DESIGN.md §3), compiled by g++ (CPU, at::parallel_for) and
+// Per-line math of the line-intersection sampler (docs/design.md §3), compiled by g++ (CPU, at::parallel_for) and
 // nvcc (cuda/polynomial_roots.cu, one thread per line), so both devices run the same formulas:
 //   1. q(t) = p(a + t b) = Σ_k c_k Π_I (a_I + t b_I)^{e_kI}, a polynomial of degree d = deg p in t;
 //   2. all d roots of q at once by the Aberth–Ehrlich iteration (Gauss–Seidel sweeps)

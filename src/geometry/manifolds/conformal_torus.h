@@ -1,7 +1,7 @@
 #pragma once
 // Conformal metrics on T² = R² / (2π Z)², g = e^{2u} (dx² + dy²), with u a finite Fourier sum
 //   u(x, y) = Σ_m a_m cos(k_m·x) + b_m sin(k_m·x),   k_m ∈ Z²,
-// so Δu = −Σ_m |k_m|² (a_m cos(k_m·x) + b_m sin(k_m·x)) analytically and R = −2 e^{−2u} Δu (DESIGN.md §6).
+// so Δu = −Σ_m |k_m|² (a_m cos(k_m·x) + b_m sin(k_m·x)) analytically and R = −2 e^{−2u} Δu (docs/design.md §6).
 #include <ATen/core/Tensor.h>
 
 #include <memory>

@@ -1,5 +1,5 @@
 #pragma once
-// Flat torus T^n = R^n / (2π Z)^n in the chart x ∈ [0, 2π)^n with a constant SPD metric G (DESIGN.md §6: Ric = 0).
+// Flat torus T^n = R^n / (2π Z)^n in the chart x ∈ [0, 2π)^n with a constant SPD metric G (docs/design.md §6: Ric = 0).
 // Per-axis circumferences L_i are G = diag((L_i / 2π)²); the volume is (2π)^n √det G.
 #include <cstdint>
 #include <memory>

@@ -1,5 +1,5 @@
 #pragma once
-// Left-invariant metrics on SU(2) = S^3 (DESIGN.md §6), g = Aσ₁² + Bσ₂² + Cσ₃², written in the Euler-angle chart
+// Left-invariant metrics on SU(2) = S^3 (docs/design.md §6), g = Aσ₁² + Bσ₂² + Cσ₃², written in the Euler-angle chart
 //   q(α, β, γ) = e^{kα/2} e^{jβ/2} e^{kγ/2}  (unit quaternion),   x = (α, β, γ) ∈ [0, 2π) × [0, π] × [0, 4π),
 // which covers S^3 once (up to the measure-zero set sin β = 0). The coframe is q̄ dq = σ₁ i + σ₂ j + σ₃ k:
 //   σ₁ = ½(−sin β cos γ dα + sin γ dβ),  σ₂ = ½(sin β sin γ dα + cos γ dβ),  σ₃ = ½(cos β dα + dγ),

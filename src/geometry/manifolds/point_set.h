@@ -6,7 +6,7 @@
 //     ∫ f d^n x ≈ mean_b(w_b f(x_b)),
 // i.e. w = 1/p(x) with p the sampling density with respect to d^n x. Hence for ANY metric g written in that chart
 //     ∫ f dV_g ≈ mean(w f √det g),   Vol_g ≈ mean(w √det g),
-// which is DESIGN.md §3's Vol = mean(w) with the metric's volume element folded in. Points of different charts are
+// which is docs/design.md §3's Vol = mean(w) with the metric's volume element folded in. Points of different charts are
 // summed together: each sampler's charts partition the manifold (up to measure zero), so no overlap is counted twice.
 #include <ATen/core/Tensor.h>
 

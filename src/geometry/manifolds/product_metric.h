@@ -1,6 +1,6 @@
 #pragma once
 // Riemannian product M₁ × M₂: x = (x₁, x₂), g = diag(g₁(x₁), g₂(x₂)). The jet is block-diagonal too: ∂g₁ only
-// along x₁, ∂g₂ only along x₂, so curvature splits into the factors' (DESIGN.md §6: S²(r) × T^k).
+// along x₁, ∂g₂ only along x₂, so curvature splits into the factors' (docs/design.md §6: S²(r) × T^k).
 #include <memory>
 
 #include "geometry/manifolds/reference_metric.h"

@@ -1,6 +1,6 @@
 #pragma once
 // ReferenceMetric: a closed-form metric written in a coordinate chart, with an exact 2-jet. These are the oracles
-// of DESIGN.md §6 (round and hyperbolic space forms, Berger and left-invariant SU(2) spheres, conformal tori,
+// of docs/design.md §6 (round and hyperbolic space forms, Berger and left-invariant SU(2) spheres, conformal tori,
 // products, the cigar and King–Rosenau solutions) and the starting metrics of the reference flows.
 #include <ATen/core/Tensor.h>
 

@@ -1,5 +1,5 @@
 #pragma once
-// Constant-curvature reference metrics (DESIGN.md §6):
+// Constant-curvature reference metrics (docs/design.md §6):
 //   round S^n of radius r in a stereographic chart: g = 4r² |dx|² / (1 + |x|²)²  → Ric = (n−1)/r² g, R = n(n−1)/r².
 //     The same formula holds in both charts (projection from the north or the south pole; transition x ↦ x/|x|²).
 //   hyperbolic H^n in the upper half-space x = (x_1, …, x_{n−1}, y), y > 0: g = |dx|² / y²  → Ric = −(n−1) g.

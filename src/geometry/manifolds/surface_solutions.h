@@ -1,5 +1,5 @@
 #pragma once
-// Closed-form Ricci-flow solutions on surfaces, as metrics at a fixed time t (DESIGN.md §6):
+// Closed-form Ricci-flow solutions on surfaces, as metrics at a fixed time t (docs/design.md §6):
 //   Hamilton's cigar on R²:  g = (dx² + dy²) / (e^{4t} + x² + y²),           R = 4e^{4t} / (e^{4t} + r²).
 //   King–Rosenau on S², chart (x, θ) ∈ R × [0, 2π), t < 0:
 //     g = 2 sinh(−2t) / (cosh 2x + cosh 2t) (dx² + dθ²),  area −8πt,
