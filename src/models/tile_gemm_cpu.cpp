@@ -146,14 +146,7 @@ void check_tile_gemm_inputs(const at::Tensor& c, const at::Tensor& a, const at::
 
 }  // namespace
 
-bool tile_gemm_cpu_has_kernel(at::ScalarType dtype) {
-#ifdef NMFLOW_HAVE_AVX512_KERNELS
-  return dtype == at::kDouble && (cpu_x86_64_level() >= 3);
-#else
-  (void)dtype;
-  return false;
-#endif
-}
+bool tile_gemm_cpu_has_kernel(at::ScalarType dtype) { return dtype == at::kDouble; }
 
 void tile_gemm_cpu(at::Tensor& c, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
   check_tile_gemm_inputs(c, a, b);
@@ -162,30 +155,34 @@ void tile_gemm_cpu(at::Tensor& c, const at::Tensor& a, const at::Tensor& b, bool
     if (!accumulate) c.zero_();
     return;
   }
-#ifdef NMFLOW_HAVE_AVX512_KERNELS
   if (tile_gemm_cpu_has_kernel(c.scalar_type())) {
-    const GemmOperands op{a.size(0),
-                          b.size(1),
-                          a.size(1),
-                          a.data_ptr<double>(),
-                          a.stride(0),
-                          a.stride(1),
-                          b.data_ptr<double>(),
-                          b.stride(0),
-                          c.data_ptr<double>(),
-                          c.stride(0),
-                          accumulate};
+    const tile_gemm::GemmOperands op{a.size(0),
+                                     b.size(1),
+                                     a.size(1),
+                                     a.data_ptr<double>(),
+                                     a.stride(0),
+                                     a.stride(1),
+                                     b.data_ptr<double>(),
+                                     b.stride(0),
+                                     c.data_ptr<double>(),
+                                     c.stride(0),
+                                     accumulate};
+#ifdef NMFLOW_HAVE_AVX512_KERNELS
     const bool narrow = op.n < 3 && op.a_col == 1;
     if (cpu_has_avx512f()) {
       narrow ? narrow_gemm_avx512(op) : gemm_avx512(op);
-    } else {  // x86-64-v3: the same element order on 4-wide vectors (tile_gemm_avx2.cpp)
-      narrow ? tile_gemm::narrow_gemm_avx2(op) : tile_gemm::gemm_avx2(op);
+      return;
     }
+    if (cpu_x86_64_level() >= 3) {  // the same element order on 4-wide vectors (tile_gemm_avx2.cpp)
+      narrow ? tile_gemm::narrow_gemm_avx2(op) : tile_gemm::gemm_avx2(op);
+      return;
+    }
+#endif
+    tile_gemm::gemm_baseline(op);
     return;
   }
-#endif
-  // A raw kernel, like nmflow's own: never recorded by autograd. (Without this guard, mm_out refused operands that
-  // require grad — the fused trunk's weights — on every CPU without AVX-512; found by NMFLOW_CPU_LEVEL=1.)
+  // float32: ATen's mm, as a raw kernel like nmflow's own — never recorded by autograd (mm_out refuses operands
+  // that require grad, as the fused trunk's weights do).
   const at::AutoDispatchBelowADInplaceOrView below_autograd;
   if (accumulate) {
     c.addmm_(a, b);

@@ -1,6 +1,6 @@
 #pragma once
 // Internal to tile_gemm_cpu: the operands as raw strided pointers, shared by the AVX-512 kernels
-// (tile_gemm_cpu.cpp) and the AVX2 ones (tile_gemm_avx2.cpp).
+// (tile_gemm_cpu.cpp), the AVX2 ones (tile_gemm_avx2.cpp) and the baseline one (tile_gemm_baseline.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -33,5 +33,9 @@ inline std::vector<double> b_columns(const GemmOperands& op) {
 // (k mod 8) and the same fixed tree. Callers check the CPU (cpu_x86_64_level() ≥ 3).
 void gemm_avx2(const GemmOperands& op);
 void narrow_gemm_avx2(const GemmOperands& op);
+
+// Below x86-64-v3 (tile_gemm_baseline.cpp): each C(i, j) as a rounded product and a rounded sum per k, in k order
+// (no FMA), for any N — other bits than the FMA kernels', but again one fixed sequence per element.
+void gemm_baseline(const GemmOperands& op);
 
 }  // namespace nmflow::tile_gemm

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "models/activation.h"
 #include "models/symmetric_packing.h"
+#include "models/tile_gemm_cpu.h"
 
 namespace nmflow {
 
@@ -36,6 +37,17 @@ at::Tensor head_jacobian(const MetricHead& head, const at::Tensor& f) {
   return at::stack(rows, 1).detach();
 }
 
+// a·b for a [M, K] and b [K, N]. On the CPU in float64 through nmflow's tile GEMM, whose rows do not depend on
+// the thread count or on M: the factors — and so the fused metric-NTK — are then the same bits at any thread
+// count and on any CPU vendor (ATen's mm, MKL, splits its work by thread count on Intel CPUs and rounds
+// differently).
+at::Tensor product(const at::Tensor& a, const at::Tensor& b) {
+  if (!a.device().is_cpu() || !tile_gemm_cpu_has_kernel(a.scalar_type())) return at::mm(a, b);
+  at::Tensor c = at::empty({a.size(0), b.size(1)}, a.options());
+  tile_gemm_cpu(c, a, b.contiguous(), false);
+  return c;
+}
+
 }  // namespace
 
 StructuredLayerFactors structured_layer_factors(const NeuralMetric& model, const at::Tensor& x) {
@@ -49,8 +61,8 @@ StructuredLayerFactors structured_layer_factors(const NeuralMetric& model, const
     const at::NoGradGuard no_grad;
     for (size_t l = 0; l < count; ++l) {
       factors.inputs.push_back(h.contiguous());
-      const at::Tensor z = at::addmm(layers[l].bias.detach(), h, layers[l].weight.detach().t(), layers[l].bias_scale,
-                                     layers[l].weight_scale);
+      const at::Tensor z = product(h, layers[l].weight.detach().t()) * layers[l].weight_scale +
+                           layers[l].bias.detach() * layers[l].bias_scale;
       preactivations.push_back(z);
       h = l + 1 < count ? activation_value(mlp.config().activation, z) : z;
     }
@@ -63,7 +75,10 @@ StructuredLayerFactors structured_layer_factors(const NeuralMetric& model, const
     if (l > 0) {
       // δ_{l−1} = (s_w δ_l W_l) ⊙ φ'(z_{l−1}): backprop through layer l and the activation before it.
       const at::Tensor slope = activation_derivatives(mlp.config().activation, preactivations[l - 1], 1)[1];
-      delta = at::matmul(delta, layers[l].weight.detach()) * layers[l].weight_scale * slope.unsqueeze(1);
+      const int64_t rows = delta.size(0) * delta.size(1);
+      delta = product(delta.reshape({rows, delta.size(2)}), layers[l].weight.detach())
+                  .view({delta.size(0), delta.size(1), layers[l].weight.size(1)}) *
+              layers[l].weight_scale * slope.unsqueeze(1);
     }
   }
   return factors;

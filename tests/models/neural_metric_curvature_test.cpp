@@ -8,7 +8,6 @@
 #include "geometry/curvature/fused_curvature.h"
 #include "models/neural_metric.h"
 #include "models/neural_metric_curvature.h"
-#include "models/tile_gemm_cpu.h"
 #include "support/tolerance.h"
 
 namespace {
@@ -35,7 +34,7 @@ TEST_CASE("neural_metric_curvature = the reference curvature of the autograd jet
     const nmflow::NeuralMetric metric = symmetric_metric(n, 5);
     at::manual_seed(9);
     const at::Tensor x = 0.5 * at::randn({37, n}, at::kDouble);
-    // Oracle: LibTorch's reference curvature (DESIGN.md §2) of the metric's 2-jet by nested autograd.
+    // Oracle: LibTorch's reference curvature (docs/design.md §2) of the metric's 2-jet by nested autograd.
     const nmflow::CurvatureReference reference = nmflow::curvature_reference(
         nmflow::jet_by_autograd([&](const at::Tensor& y) { return metric.metric(y); }, x, false));
     for (const int64_t chunk : {0, 1, 7, 37, 100}) {
@@ -46,18 +45,12 @@ TEST_CASE("neural_metric_curvature = the reference curvature of the autograd jet
       CHECK_CLOSE(c.ricci_norm_squared, nmflow::ricci_norm_squared(reference), 1e-10);
       CHECK_FALSE(c.ricci.requires_grad());
     }
-    // Chunking changes nothing: with nmflow's tile GEMM (levels 3, 4) every chunk size gives the one-pass values
-    // bit for bit; ATen's mm (level 1) may round a row differently in a smaller call, so there to 1e-13.
+    // Chunking changes nothing: nmflow's tile GEMM (every CPU level) gives each row the same bits whatever the
+    // chunk, so every chunk size reproduces the one-pass values bit for bit.
     const nmflow::FusedCurvature whole = nmflow::fused_curvature(metric.jet(x));
     const nmflow::FusedCurvature chunked = nmflow::neural_metric_curvature(metric, x, 7);
-    if (nmflow::tile_gemm_cpu_has_kernel(at::kDouble)) {
-      CHECK(at::equal(chunked.ricci, whole.ricci.detach()));
-      CHECK(at::equal(chunked.scalar, whole.scalar.detach()));
-    } else {
-      WARN("no nmflow GEMM kernel in use (ATen's mm): chunked and one-pass curvature compared to 1e-13");
-      CHECK_CLOSE(chunked.ricci, whole.ricci.detach(), 1e-13);
-      CHECK_CLOSE(chunked.scalar, whole.scalar.detach(), 1e-13);
-    }
+    CHECK(at::equal(chunked.ricci, whole.ricci.detach()));
+    CHECK(at::equal(chunked.scalar, whole.scalar.detach()));
   }
 }
 

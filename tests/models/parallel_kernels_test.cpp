@@ -18,6 +18,7 @@
 #include "models/neural_metric.h"
 #include "models/weighted_gather.h"
 #include "ntk/empirical_ntk.h"
+#include "ntk/structured_ntk.h"
 #include "support/random_metric.h"
 #include "support/tolerance.h"
 
@@ -76,6 +77,16 @@ TEST_CASE("Two threads reproduce one thread: metric jet, curvature, NTK, activat
     const at::Tensor probes = x.narrow(0, 0, 96);
     check_equal(at_one_and_two_threads([&] {
       return std::vector<at::Tensor>{nmflow::empirical_metric_ntk(metric, probes, probes, nmflow::NtkMethod::Fused)};
+    }));
+  }
+  SECTION("the structured NTK's layer factors (the fused NTK's GEMMs) at many points") {
+    // 1500 points: δ's GEMMs have 9000 rows, where MKL's Intel code paths (ctest runs this with MKL_CBWR set)
+    // split the work by thread count and round some rows differently; nmflow's tile GEMM does not.
+    check_equal(at_one_and_two_threads([&] {
+      const nmflow::StructuredLayerFactors f = nmflow::structured_layer_factors(metric, x);
+      std::vector<at::Tensor> out = f.inputs;
+      out.insert(out.end(), f.deltas.begin(), f.deltas.end());
+      return out;
     }));
   }
   SECTION("activation jet and weighted gather") {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "common/cpu_targets.h"
 #include "models/tile_gemm_cpu.h"
 #include "support/tolerance.h"
 
@@ -19,6 +20,26 @@ at::Tensor in_order_fma(const at::Tensor& c0, const at::Tensor& a, const at::Ten
     for (int64_t j = 0; j < c.size(1); ++j) {
       double acc = accumulate ? cv[i][j] : 0.0;
       for (int64_t k = 0; k < a.size(1); ++k) acc = std::fma(av[i][k], bv[k][j], acc);
+      cv[i][j] = acc;
+    }
+  }
+  return c;
+}
+
+// The same sum with a rounded product and a rounded sum per k (no FMA): the baseline kernel's order (below
+// x86-64-v3). This file is compiled for baseline x86-64, which has no FMA to contract the two into.
+at::Tensor in_order_mul_add(const at::Tensor& c0, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
+  at::Tensor c = c0.clone();
+  const auto av = a.accessor<double, 2>();
+  const auto bv = b.accessor<double, 2>();
+  auto cv = c.accessor<double, 2>();
+  for (int64_t i = 0; i < c.size(0); ++i) {
+    for (int64_t j = 0; j < c.size(1); ++j) {
+      volatile double acc = accumulate ? cv[i][j] : 0.0;  // volatile: each product and sum rounded on its own
+      for (int64_t k = 0; k < a.size(1); ++k) {
+        const volatile double product = av[i][k] * bv[k][j];
+        acc = acc + product;
+      }
       cv[i][j] = acc;
     }
   }
@@ -59,8 +80,8 @@ at::Tensor narrow_order(const at::Tensor& c0, const at::Tensor& a, const at::Ten
 
 TEST_CASE("tile_gemm_cpu = A·B for row and column tails, strided A, and accumulation", "[models][tile_gemm]") {
   at::manual_seed(11);
-  const bool kernel = nmflow::tile_gemm_cpu_has_kernel(at::kDouble);
-  if (!kernel) WARN("no nmflow kernel in use: tile_gemm_cpu runs ATen's mm; only the 1e-14 comparison applies");
+  REQUIRE(nmflow::tile_gemm_cpu_has_kernel(at::kDouble));
+  const bool fma_kernels = nmflow::cpu_x86_64_level() >= 3;
   // Row counts around the kernel's 6-row blocks, column counts around its 8-wide vectors and 32-column blocks,
   // N ≤ 2 (the narrow dot-product path), the trunk's shapes (K = 25 inputs, 64 wide, a scalar head).
   const std::vector<Shape> shapes = {{1, 1, 1},    {5, 3, 7},      {6, 8, 64},     {7, 9, 25},
@@ -80,9 +101,11 @@ TEST_CASE("tile_gemm_cpu = A·B for row and column tails, strided A, and accumul
         const at::Tensor expected = accumulate ? at::addmm(c0, a, b) : at::mm(a, b);
         CHECK_CLOSE(c, expected, 1e-14 * static_cast<double>(s.k));
         // The blocked kernel (N ≥ 3 or a strided A) is bit for bit the in-order FMA sum of every element.
-        if (kernel && (s.n >= 3 || transposed_a)) CHECK(at::equal(c, in_order_fma(c0, a, b, accumulate)));
+        if (fma_kernels && (s.n >= 3 || transposed_a)) CHECK(at::equal(c, in_order_fma(c0, a, b, accumulate)));
         // The narrow path (AVX-512 or AVX2) is bit for bit its documented order.
-        if (kernel && s.n < 3 && !transposed_a) CHECK(at::equal(c, narrow_order(c0, a, b, accumulate)));
+        if (fma_kernels && s.n < 3 && !transposed_a) CHECK(at::equal(c, narrow_order(c0, a, b, accumulate)));
+        // Below x86-64-v3 every shape is the in-order product-and-sum.
+        if (!fma_kernels) CHECK(at::equal(c, in_order_mul_add(c0, a, b, accumulate)));
       }
     }
   }
@@ -94,17 +117,11 @@ TEST_CASE("tile_gemm_cpu rows do not depend on the block that computed them", "[
   const at::Tensor b = at::randn({64, 64}, at::kDouble);
   at::Tensor whole = at::empty({47, 64}, at::kDouble);
   nmflow::tile_gemm_cpu(whole, a, b, false);
-  // ATen's mm (no AVX-512, or NMFLOW_CPU_LEVEL < 4) promises no such thing: there, rows agree to rounding only.
-  const bool kernel = nmflow::tile_gemm_cpu_has_kernel(at::kDouble);
-  if (!kernel) WARN("no nmflow kernel in use: tile_gemm_cpu runs ATen's mm; rows compared to 1e-13 only");
+  // At every CPU level: ATen's mm promises no such thing, which is why tile_gemm_cpu has a baseline kernel.
   for (const int64_t offset : {1, 5, 11}) {
     at::Tensor part = at::empty({47 - offset, 64}, at::kDouble);
     nmflow::tile_gemm_cpu(part, a.narrow(0, offset, 47 - offset), b, false);
-    if (kernel) {
-      CHECK(at::equal(part, whole.narrow(0, offset, 47 - offset)));
-    } else {
-      CHECK_CLOSE(part, whole.narrow(0, offset, 47 - offset), 1e-13);
-    }
+    CHECK(at::equal(part, whole.narrow(0, offset, 47 - offset)));
   }
   // A row-strided slice of a wider matrix (a tile of the trunk's [B, R, W] jets) and a C with a row stride.
   const at::Tensor wide = at::randn({20, 80}, at::kDouble);
