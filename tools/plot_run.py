@@ -337,6 +337,14 @@ def main():
             fail(f"{args.file} has no root attribute 'kind': not an nmflow output file; plotted kinds: {allowed}")
         if kind not in PLOTTERS:
             fail(f"{args.file}: unknown kind '{kind}'; plotted kinds: {allowed}")
+        status = text_attr(f, "status", None) if "status" in f.attrs else None
+        if status == "failed":
+            # A failed run keeps the records written before the failure (docs/hdf5.md, "Run status"): plot those,
+            # and say why the run ended; a run that failed before its first record has nothing to plot.
+            failure = text_attr(f, "failure", "no message recorded") if "failure" in f.attrs else "no message recorded"
+            print(f"plot_run: {args.file}: the run failed: {failure}", file=sys.stderr)
+            if kind == "real_metric_flow" and "trajectory/step" not in f:
+                fail(f"{args.file}: the run failed before its first record; nothing to plot")
         for png in PLOTTERS[kind](f, args.file, out):
             print(png)
 

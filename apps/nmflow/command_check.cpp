@@ -1,4 +1,4 @@
-// nmflow check local-ricci: the local-flow Ricci-recovery check (DESIGN.md §4, docs/local_ricci.md). Runs the NN
+// nmflow check local-ricci: the local-flow Ricci-recovery check (docs/design.md §4, docs/local_ricci.md). Runs the NN
 // metric flow of a local-kernel model and the reference Ricci flow from the same g₀ over a ladder of widths and
 // bandwidths, prints the table, writes it to HDF5 with -o, and exits 0 only when every case passes; 1 otherwise.
 // Cases: round and Berger S³ (random Fourier features of S³ ⊂ R⁴, metric output in the left-invariant frame; pass:
@@ -22,6 +22,7 @@
 #include "flows/local_ricci_check.h"
 #include "io/hdf5_file.h"
 #include "io/provenance.h"
+#include "io/run_status.h"
 
 namespace nmflow::cli {
 namespace {
@@ -270,14 +271,11 @@ void run_local_ricci_check(const LocalRicciCheckOptions& o, const Invocation& in
   std::vector<std::pair<std::string, double>> exponents;
   fmt::print("{:<24} {:>7} {:>9} {:>10} {:>13} {:>10} {:>10} {:>10} {:>10}\n", "case", "width", "bandwidth",
              "Omega", "max rel. dev", "NTK drift", "non-local", "dv(0)", "Ricci chg");
-  if (o.manifold == "all" || o.manifold == "s3") {
-    run_s3_cases(o.quick, o.seed, rows, failures, exponents);
-  }
-  if (o.manifold == "all" || o.manifold == "conformal_t2") {
-    run_t2_cases(o.quick, o.seed, rows, failures, exponents);
-  }
-
-  if (Hdf5File* file = output.get()) {
+  // The table is written whatever happens: a case that throws (a diverged flow, an I/O error) leaves the rows done
+  // so far with status = failed and the message, then the error ends the command.
+  const auto write_table = [&](const char* status) {
+    Hdf5File* file = output.get();
+    if (file == nullptr) return;
     const std::vector<std::string> names{"round_s3",     "berger_s3",          "berger_s3_flat_kernel",
                                          "conformal_t2", "conformal_t2_width", "conformal_t2_conformal_head"};
     std::vector<int64_t> case_index;
@@ -342,7 +340,7 @@ void run_local_ricci_check(const LocalRicciCheckOptions& o, const Invocation& in
     for (const auto& [name, exponent] : exponents) {
       file->write_double_attribute("/", "exponent_" + name, exponent);
     }
-    file->write_int_attribute("/", "passed", failures.empty() ? 1 : 0);
+    file->write_int_attribute("/", "passed", failures.empty() && std::string(status) == "complete" ? 1 : 0);
     const std::string config = config_text({{"command", "check local-ricci"},
                                             {"quick", o.quick ? "true" : "false"},
                                             {"manifold", o.manifold},
@@ -350,9 +348,23 @@ void run_local_ricci_check(const LocalRicciCheckOptions& o, const Invocation& in
                                             {"output", o.output}});
     write_provenance(*file, {config, static_cast<int64_t>(o.seed), setup.device.str(), invocation.command_line,
                              invocation.start_time});
+    file->write_string_attribute("/", "status", status);
     output.commit();
     fmt::print("wrote {}\n", o.output);
+  };
+  try {
+    if (o.manifold == "all" || o.manifold == "s3") {
+      run_s3_cases(o.quick, o.seed, rows, failures, exponents);
+    }
+    if (o.manifold == "all" || o.manifold == "conformal_t2") {
+      run_t2_cases(o.quick, o.seed, rows, failures, exponents);
+    }
+  } catch (const std::exception& error) {
+    if (Hdf5File* file = output.get()) file->write_string_attribute("/", "failure", run_failure_message(error));
+    write_table("failed");
+    throw;
   }
+  write_table("complete");
   if (!failures.empty()) {
     std::string message = "local-ricci check FAILED: " + failures.front();
     for (size_t i = 1; i < failures.size(); ++i) {
@@ -371,7 +383,7 @@ void add_check_command(CLI::App& app, const Invocation& invocation) {
   auto options = std::make_shared<LocalRicciCheckOptions>();
   CLI::App* local = check->add_subcommand(
       "local-ricci",
-      "NN flow of a local-kernel model vs Ricci flow on round and Berger S^3 and a conformal T^2 (DESIGN.md §4). "
+      "NN flow of a local-kernel model vs Ricci flow on round and Berger S^3 and a conformal T^2 (docs/design.md §4). "
       "Passes when, on S^3, the relative metric deviation falls with width and is below 0.02 at the largest width "
       "(flat-kernel control on Berger above 0.1), and, on T^2, the W2 distance of the area-weighted R "
       "distributions (relative to rms R) falls with bandwidth and is below 0.03 at the largest bandwidth (and, in "

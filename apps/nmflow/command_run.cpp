@@ -39,7 +39,9 @@ struct RunOptions {
   std::vector<std::string> sets;
   std::string output;
   bool resume = false;
+  bool resume_changed = false;
   bool quick = false;
+  int threads = 0;  // > 0: overrides the config's `threads`
 };
 
 std::string resolve_device(const std::string& device) {
@@ -228,10 +230,12 @@ void run(const RunOptions& o, const Invocation& invocation) {
     throw UsageError("--resume: kind " + config.kind + " writes no checkpoint, so there is nothing to resume; "
                      "rerun without --resume");
   }
+  if (o.threads > 0) config.threads = o.threads;
   if (config.threads > 0) at::set_num_threads(static_cast<int>(config.threads));
   ExperimentRunOptions options;
   options.output = o.output.empty() ? config.recording.output : o.output;
   options.resume = o.resume;
+  options.resume_changed = o.resume_changed;
   options.quick = o.quick;
   options.config_text = loaded.text;
   options.command_line = invocation.command_line;
@@ -258,7 +262,12 @@ void add_run_command(CLI::App& app, const Invocation& invocation) {
       ->allow_extra_args(false);
   command->add_option("-o,--output", options->output, "Output file (default: recording.output)");
   command->add_flag("--resume", options->resume, "Continue from <output>.checkpoint (kind real_metric_flow)");
+  command->add_flag("--resume-changed", options->resume_changed,
+                    "With --resume: continue although the config differs from the run's (differences recorded)");
   command->add_flag("--quick", options->quick, "Shrink steps and points (smoke tests)");
+  command->add_option("--threads", options->threads, "LibTorch CPU threads (overrides the config's `threads`; "
+                      "0: the config's, else LibTorch's default)")
+      ->check(CLI::Range(0, 4096));
   command->callback([options, &invocation] { run(*options, invocation); });
 }
 

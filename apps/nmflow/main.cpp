@@ -1,6 +1,6 @@
 // nmflow: the command-line front end. Subcommands are thin: they parse, call the library, and report.
-// Exit codes: 0 success; 2 a bad option value or an error nmflow's library reports (one line
-// "nmflow: error: …"); 1 an unexpected failure (also one line).
+// Exit codes (docs/cli.md): 0 success; 2 a bad option value or an error nmflow's library reports (one line
+// "nmflow: error: …"); 3 a run that diverged (nmflow::RunDiverged); 1 an unexpected failure (also one line).
 #include <c10/util/Exception.h>
 #include <fmt/core.h>
 
@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
     return fail(e.what(), 2);
   } catch (const nmflow::cli::UsageError& e) {
     return fail(e.what(), 2);
+  } catch (const nmflow::RunDiverged& e) {
+    return fail(e.what(), nmflow::kExitDiverged);
   } catch (const nmflow::Error& e) {
     return fail(e.what(), 2);
   } catch (const c10::Error& e) {

@@ -13,6 +13,16 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& message) : std::runtime_error(message) {}
 };
 
+// A run that diverged: a non-finite loss, gradient or metric, or a metric no longer positive definite, after the
+// run had started from a valid state. Its message names the step, the quantity and what to change; `nmflow`
+// exits with kExitDiverged for it (docs/cli.md).
+class RunDiverged : public Error {
+ public:
+  explicit RunDiverged(const std::string& message) : Error(message) {}
+};
+
+constexpr int kExitDiverged = 3;
+
 [[noreturn]] void throw_error(const std::string& message);
 
 }  // namespace nmflow

@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/memory_budget.h"
 #include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_measures.h"
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "io/hdf5_file.h"
 #include "io/provenance.h"
+#include "io/run_status.h"
 #include "models/kahler_phi_model.h"
 
 namespace nmflow {
@@ -173,6 +175,12 @@ Hypersurface variety_hypersurface(const VarietyConfig& variety) {
   return make_hypersurface(variety.name, params);
 }
 
+void check_cy_points_fit(const Hypersurface& surface, const ExperimentConfig& config) {
+  check_memory_fits("points.train + points.validation",
+                    static_cast<double>(config.cy_points.train) + static_cast<double>(config.cy_points.validation),
+                    cy_point_set_bytes_per_point(surface), "points", "; lower points.train or points.validation");
+}
+
 CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config) {
   return sample_cy_points(surface, config.cy_points.train, config.seed);
 }
@@ -203,6 +211,7 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   // The samplers run on the CPU (seeded, so a run's points do not depend on the device); training and evaluation
   // run on options.device.
   const at::Device device(options.device.empty() ? "cpu" : options.device);
+  check_cy_points_fit(surface, config);
   const CYPointSet train = cy_points_to(sample_train_points(surface, config), device);
   const CYPointSet validation = cy_points_to(sample_validation_points(surface, config), device);
   KahlerPhiModel model(phi_model_config(config), surface.n_coords());
@@ -217,9 +226,11 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   training_run.checkpoint = checkpoint_path(options.output);
   training_run.resume = options.resume;
   std::map<std::string, at::Tensor> kept;
+  std::vector<std::string> config_changes;
   if (options.resume) {
     NMFLOW_CHECK(std::ifstream(training_run.checkpoint).good(), "--resume: no checkpoint '", training_run.checkpoint,
                  "' (a cy_metric run writes one at every evaluation after epoch 0)");
+    config_changes = check_resume_config(config, options);
     const int64_t checkpoint_epoch = Hdf5File::open(training_run.checkpoint).read_int_attribute("/", "cy_epoch");
     kept = kept_epoch_rows(options.output, checkpoint_epoch);
     summary.resumed_from_epoch = checkpoint_epoch;
@@ -234,6 +245,7 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
   write_attributes(file, config, options, surface, "running");
   if (options.resume) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
+  if (!config_changes.empty()) write_resume_changes(file, config_changes);
   file.flush();
 
   summary.train_loss_final = std::numeric_limits<double>::quiet_NaN();
@@ -269,13 +281,18 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
     if (hooks.on_epoch) hooks.on_epoch(r, config.training.epochs);
     if (hooks.stop_requested && hooks.stop_requested() && r.epoch < config.training.epochs) throw StopTraining{};
   };
+  // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
   try {
-    train_phi_model(model, train, validation, training_run, on_record);
-  } catch (const StopTraining&) {
-    summary.interrupted = true;
+    try {
+      train_phi_model(model, train, validation, training_run, on_record);
+    } catch (const StopTraining&) {
+      summary.interrupted = true;
+    }
+    write_final(file, model, surface, validation, config.measures, summary);
+  } catch (const std::exception& error) {
+    mark_run_failed(file, error);
+    throw;
   }
-
-  write_final(file, model, surface, validation, config.measures, summary);
   write_attributes(file, config, options, surface, summary.interrupted ? "interrupted" : "complete");
   file.flush();
   return summary;

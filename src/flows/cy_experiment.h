@@ -30,6 +30,10 @@ Hypersurface variety_hypersurface(const VarietyConfig& variety);
 
 // The training (or balancing) points and the validation points of a CY config: line-sampler points drawn from
 // `seed` and from seed ^ 0x9E3779B97F4A7C15 (the probe-stream offset of the real kind).
+// Refuses (nmflow::Error naming points.train and points.validation) a run whose point sets alone cannot fit in
+// memory, before any sampling (common/memory_budget.h).
+void check_cy_points_fit(const Hypersurface& surface, const ExperimentConfig& config);
+
 CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config);
 CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config);
 

@@ -155,6 +155,14 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
   std::vector<CYEpochRecord> records;
   const auto on_evaluation = [&](const CYEpochRecord& progress) {
     CYEpochRecord record = evaluate_phi_model(model, validation, validation_jet);
+    if (!std::isfinite(record.sigma) || !std::isfinite(record.kappa)) {
+      const std::string what = c10::str("sigma = ", record.sigma, ", kappa = ", record.kappa,
+                                        " on the validation points (not finite)");
+      if (progress.steps == 0) throw Error("epoch 0 (the initial network): " + what);
+      throw RunDiverged(c10::str("epoch ", progress.epoch, " (step ", progress.steps, "): ", what,
+                                 "; the run diverged — lower optimizer.lr (", options.trainer.learning_rate,
+                                 " now)"));
+    }
     record.epoch = progress.epoch;
     record.steps = progress.steps;
     record.wall_seconds = progress.wall_seconds;

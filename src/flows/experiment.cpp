@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "common/error.h"
+#include "common/memory_budget.h"
 #include "flows/experiment_model.h"
 #include "flows/losses.h"
 #include "flows/ntk_recording.h"
@@ -19,7 +20,10 @@
 #include "geometry/manifolds/reference_metric.h"
 #include "geometry/manifolds/sampler.h"
 #include "geometry/manifolds/space_forms.h"
+#include "io/config_entries.h"
+#include "io/config_yaml.h"
 #include "io/provenance.h"
+#include "io/run_status.h"
 #include "io/trajectory_recorder.h"
 #include "models/matrix_jet_ops.h"
 #include "models/neural_metric.h"
@@ -42,6 +46,16 @@ double range(const at::Tensor& scalar) {
   return (scalar.max() - scalar.min()).item<double>();
 }
 
+// What one training point holds at least while the loss is differentiated: x, its weight and the background 2-jet
+// (n + 1 + n² + n³ + n⁴ doubles), and per hidden layer the network's 2-jet (1 + n + n(n+1)/2 rows of its width) before
+// and after the activation, kept for the backward pass.
+double bytes_per_training_point(const ExperimentConfig& c, int64_t n) {
+  const double d = static_cast<double>(n);
+  double values = d + 1.0 + d * d + d * d * d + d * d * d * d;
+  for (const int64_t width : c.model.hidden) values += 2.0 * (1.0 + d + d * (d + 1.0) / 2.0) * static_cast<double>(width);
+  return 8.0 * values;
+}
+
 // Everything the loss and the observations need, built identically for fresh and resumed runs.
 class RealMetricFlow {
  public:
@@ -52,6 +66,9 @@ class RealMetricFlow {
         sampler_(make_sampler(c.manifold.sampler, c.manifold.sampler_params)),
         backend_(parse_curvature_backend(c.loss.curvature_backend)),
         model_(make_experiment_network(c, reference_->dim(), device)) {
+    check_memory_fits("points.train", static_cast<double>(c.points.train), bytes_per_training_point(c, reference_->dim()),
+                      "training points", "; lower points.train (or set points.resample_every to train on fresh "
+                      "smaller samples)");
     set_train_points(sampler_->sample(c.points.train, c.seed));
     const PointSet probes = experiment_probe_points(c, *sampler_, c.points.probe);
     probe_x_ = probes.x.to(options_);
@@ -81,7 +98,7 @@ class RealMetricFlow {
     } else if (config_.loss.name == "ricci_norm") {
       value = ricci_norm_loss(train_weights_, g, backend_);
     } else {
-      // Gradient descent on −F ascends Perelman's F (DESIGN.md §4).
+      // Gradient descent on −F ascends Perelman's F (docs/design.md §4).
       value = perelman_f(train_weights_, g, slaved_dilaton(g, log_measure_), backend_);
       value.total = -value.total;
     }
@@ -199,10 +216,28 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
 
 std::string checkpoint_path(const std::string& output) { return output + ".checkpoint"; }
 
+std::vector<std::string> check_resume_config(const ExperimentConfig& config, const ExperimentRunOptions& options) {
+  NMFLOW_CHECK(std::ifstream(options.output).good(), "--resume: no run file '", options.output,
+               "' (the checkpoint continues the run recorded there)");
+  const Hdf5File file = Hdf5File::open(options.output);
+  NMFLOW_CHECK(file.has_attribute("/", "config"), "--resume: '", options.output,
+               "' records no configuration (not a run file of nmflow run)");
+  ExperimentConfig was = load_config(file.read_string_attribute("/", "config"), options.output + " (its config)").config;
+  if (file.has_attribute("/", "quick") && file.read_int_attribute("/", "quick") != 0) apply_quick(was);
+  const std::vector<std::string> differences = config_differences(was, config);
+  if (differences.empty() || options.resume_changed) return differences;
+  std::string list;
+  for (const std::string& d : differences) list += (list.empty() ? "" : "; ") + d;
+  throw Error("--resume: the configuration differs from the run being resumed in '" + options.output + "' (" +
+              list + "); only the step budget (optimizer.steps, training.epochs, training.max_wall_seconds), "
+              "recording.output and threads may change. Restore those values, rerun without --resume to start "
+              "afresh, or add --resume-changed to continue with the new values");
+}
+
 ExperimentSummary run_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
                                  const ExperimentHooks& hooks) {
-  NMFLOW_CHECK(config.kind == "real_metric_flow", "experiment kind '", config.kind,
-               "' is not implemented; allowed: real_metric_flow");
+  NMFLOW_CHECK(config.kind == "real_metric_flow", "run_experiment runs kind real_metric_flow, got '", config.kind,
+               "' (cy_metric: run_cy_experiment; donaldson: run_donaldson_experiment)");
   RealMetricFlow flow(config, c10::Device(options.device.empty() ? "cpu" : options.device));
   const Trainer::BeforeStepFn resample = [&](int64_t step, at::Generator& generator) {
     const int64_t every = config.points.resample_every;
@@ -217,9 +252,11 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
   summary.total_steps = config.optimizer.steps;
 
   std::optional<TrajectoryRecorder> recorder;
+  std::vector<std::string> config_changes;
   if (options.resume) {
     NMFLOW_CHECK(std::ifstream(checkpoint).good(), "--resume: no checkpoint '", checkpoint,
                  "' (a run writes one every recording.checkpoint_every steps, at its end and when interrupted)");
+    config_changes = check_resume_config(config, options);
     trainer.load_checkpoint(checkpoint);
     {
       const Hdf5File file = Hdf5File::open(checkpoint);
@@ -237,52 +274,63 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     file.write_tensor("points/train_weights", flow.train_points().weights);
     file.write_tensor("points/probe_x", flow.probe_x());
     file.write_tensor("points/probe_weights", flow.probe_weights());
-    const TrajectoryRecord initial = flow.observe();
-    file.write_tensor("initial/g", initial.g);
-    file.write_tensor("initial/ricci", initial.ricci);
-    file.write_tensor("initial/scalar", initial.scalar);
-    if (ntk.due(0, config.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
   }
   write_attributes(recorder->file(), config, options, "running");
+  if (!config_changes.empty()) write_resume_changes(recorder->file(), config_changes);
   recorder->file().flush();
 
-  summary.scalar_range_initial = range(flow.observe().scalar);
-  summary.first_loss = std::numeric_limits<double>::quiet_NaN();
-  summary.last_loss = summary.first_loss;
-  const int64_t total = config.optimizer.steps;
-  while (trainer.steps_done() < total) {
-    if (hooks.stop_requested && hooks.stop_requested()) {
-      summary.interrupted = true;
-      break;
+  // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
+  try {
+    if (!options.resume) {
+      Hdf5File& file = recorder->file();
+      const TrajectoryRecord initial = trainer.guarded([&] { return flow.observe(); });
+      file.write_tensor("initial/g", initial.g);
+      file.write_tensor("initial/ricci", initial.ricci);
+      file.write_tensor("initial/scalar", initial.scalar);
+      if (ntk.due(0, config.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
+      file.flush();
     }
-    const StepRecord step = trainer.step();
-    if (std::isnan(summary.first_loss)) summary.first_loss = step.loss;
-    summary.last_loss = step.loss;
-    const int64_t done = trainer.steps_done();
-    if (done % config.recording.every == 0 || done == total) {
-      TrajectoryRecord record = flow.observe();
-      record.steps_done = done;
-      record.time = trainer.time();
-      record.learning_rate = step.learning_rate;
-      record.loss = step.loss;
-      record.grad_norm = step.grad_norm;
-      record.terms = step.terms;
-      recorder->record(record);
+    summary.scalar_range_initial = range(trainer.guarded([&] { return flow.observe(); }).scalar);
+    summary.first_loss = std::numeric_limits<double>::quiet_NaN();
+    summary.last_loss = summary.first_loss;
+    const int64_t total = config.optimizer.steps;
+    while (trainer.steps_done() < total) {
+      if (hooks.stop_requested && hooks.stop_requested()) {
+        summary.interrupted = true;
+        break;
+      }
+      const StepRecord step = trainer.step();
+      if (std::isnan(summary.first_loss)) summary.first_loss = step.loss;
+      summary.last_loss = step.loss;
+      const int64_t done = trainer.steps_done();
+      if (done % config.recording.every == 0 || done == total) {
+        TrajectoryRecord record = trainer.guarded([&] { return flow.observe(); });
+        record.steps_done = done;
+        record.time = trainer.time();
+        record.learning_rate = step.learning_rate;
+        record.loss = step.loss;
+        record.grad_norm = step.grad_norm;
+        record.terms = step.terms;
+        recorder->record(record);
+      }
+      if (ntk.due(done, total)) recorder->record_ntk(ntk.measure(flow.network(), done, trainer.time()));
+      if (config.recording.checkpoint_every > 0 && done % config.recording.checkpoint_every == 0 && done < total) {
+        write_checkpoint(trainer, flow.train_points(), checkpoint);
+      }
+      if (hooks.on_step) hooks.on_step(step, total);
     }
-    if (ntk.due(done, total)) recorder->record_ntk(ntk.measure(flow.network(), done, trainer.time()));
-    if (config.recording.checkpoint_every > 0 && done % config.recording.checkpoint_every == 0 && done < total) {
-      write_checkpoint(trainer, flow.train_points(), checkpoint);
-    }
-    if (hooks.on_step) hooks.on_step(step, total);
+    write_checkpoint(trainer, flow.train_points(), checkpoint);
+    summary.checkpoint = checkpoint;
+    summary.steps_done = trainer.steps_done();
+    summary.flow_time = trainer.time();
+    const TrajectoryRecord final_state = trainer.guarded([&] { return flow.observe(); });
+    summary.scalar_range_final = range(final_state.scalar);
+    summary.scalar_mean_final = final_state.scalar.mean().item<double>();
+    summary.records = recorder->record_count();
+  } catch (const std::exception& error) {
+    mark_run_failed(recorder->file(), error);
+    throw;
   }
-  write_checkpoint(trainer, flow.train_points(), checkpoint);
-  summary.checkpoint = checkpoint;
-  summary.steps_done = trainer.steps_done();
-  summary.flow_time = trainer.time();
-  const TrajectoryRecord final_state = flow.observe();
-  summary.scalar_range_final = range(final_state.scalar);
-  summary.scalar_mean_final = final_state.scalar.mean().item<double>();
-  summary.records = recorder->record_count();
   write_attributes(recorder->file(), config, options, summary.interrupted ? "interrupted" : "complete");
   recorder->file().flush();
   return summary;

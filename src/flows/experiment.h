@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "flows/trainer.h"
 #include "io/config_schema.h"
@@ -22,6 +23,7 @@ struct ExperimentRunOptions {
   std::string output;        // the trajectory file (HDF5)
   bool resume = false;       // continue from <output>.checkpoint instead of starting afresh
   bool quick = false;        // recorded as an attribute (the config is already shrunk)
+  bool resume_changed = false;  // resume although the config differs from the run's (check_resume_config)
   std::string config_text;   // provenance: the configuration as run
   std::string command_line;  // provenance
   std::string device;        // resolved device ("cpu", "cuda:0")
@@ -49,6 +51,11 @@ struct ExperimentSummary {
   int64_t records = 0;
   std::string checkpoint;         // its path ("" when none was written)
 };
+
+// --resume continues the same experiment: `config` (as run now, after --quick) must agree with the configuration
+// recorded in options.output, apart from resumable_config_keys() (io/config_entries.h). Throws nmflow::Error listing
+// every differing key, unless options.resume_changed; returns the differences (empty when none).
+std::vector<std::string> check_resume_config(const ExperimentConfig& config, const ExperimentRunOptions& options);
 
 // The checkpoint path of a trajectory file.
 std::string checkpoint_path(const std::string& output);

@@ -79,31 +79,61 @@ double Trainer::learning_rate_at(int64_t step) const {
   return lr;
 }
 
+std::string torch_failure_quantity(const c10::Error& error) {
+  std::string message = error.what_without_backtrace();
+  if (message.find("positive-definite") != std::string::npos) {
+    return "the metric is not positive definite at some point (its Cholesky factorisation failed)";
+  }
+  message = message.substr(0, message.find('\n'));
+  return "evaluating the metric failed (" + message + ")";
+}
+
+void Trainer::fail(const std::string& quantity) const {
+  if (step_ == 0) {
+    throw Error(c10::str("training step 0 (the initial parameters): ", quantity,
+                         "; the run cannot start from this network (check the model's initialisation, e.g. "
+                         "model.init_scale, and the starting metric)"));
+  }
+  throw RunDiverged(c10::str("training step ", step_, ": ", quantity, "; the run diverged — lower optimizer.lr (",
+                             options_.learning_rate, " now)",
+                             options_.clip_grad_norm > 0.0 ? "" : " or set optimizer.clip",
+                             " (a checkpoint only ever holds finite parameters)"));
+}
+
 StepRecord Trainer::step() {
   if (before_step_) before_step_(step_, generator_);
-  const LossValue loss = loss_();
-  NMFLOW_CHECK(loss.total.defined() && loss.total.numel() == 1, "Trainer: the loss must be a single number");
   StepRecord record;
   record.step = step_;
-  record.loss = loss.total.detach().item<double>();
-  record.terms = loss.terms;
-  for (const auto& [name, value] : loss.terms) {
-    NMFLOW_CHECK(std::isfinite(value), "training step ", step_, ": loss term '", name, "' is ", value,
-                 " (not finite); stopped before updating the parameters");
-  }
-  NMFLOW_CHECK(std::isfinite(record.loss), "training step ", step_, ": the total loss is ", record.loss,
-               " (not finite); stopped before updating the parameters");
-  std::vector<at::Tensor> grads = torch::autograd::grad({loss.total}, parameters_, /*grad_outputs=*/{},
-                                                        /*retain_graph=*/false, /*create_graph=*/false,
-                                                        /*allow_unused=*/true);
-  double norm2 = 0.0;
+  std::vector<at::Tensor> grads;
+  guarded([&] {
+    const LossValue loss = loss_();
+    NMFLOW_CHECK(loss.total.defined() && loss.total.numel() == 1, "Trainer: the loss must be a single number");
+    record.loss = loss.total.detach().item<double>();
+    record.terms = loss.terms;
+    for (const auto& [name, value] : loss.terms) {
+      if (!std::isfinite(value)) fail(c10::str("loss term '", name, "' is ", value, " (not finite)"));
+    }
+    if (!std::isfinite(record.loss)) fail(c10::str("the total loss is ", record.loss, " (not finite)"));
+    grads = torch::autograd::grad({loss.total}, parameters_, /*grad_outputs=*/{}, /*retain_graph=*/false,
+                                  /*create_graph=*/false, /*allow_unused=*/true);
+  });
+  // Each parameter's Σ g² on its device, brought to the host in one transfer (not one sync per tensor), then summed
+  // in parameter order.
+  std::vector<at::Tensor> squares;
   for (size_t i = 0; i < grads.size(); ++i) {
     if (!grads[i].defined()) grads[i] = at::zeros_like(parameters_[i]);
-    norm2 += grads[i].square().sum().item<double>();
+    squares.push_back(grads[i].square().sum());
+  }
+  double norm2 = 0.0;
+  if (!squares.empty()) {
+    const at::Tensor host = at::stack(squares).to(at::kCPU, at::kDouble).contiguous();
+    const double* values = host.data_ptr<double>();
+    for (int64_t i = 0; i < host.numel(); ++i) norm2 += values[i];
   }
   record.grad_norm = std::sqrt(norm2);
-  NMFLOW_CHECK(std::isfinite(record.grad_norm), "training step ", step_, ": the gradient norm is ", record.grad_norm,
-               " although every loss term is finite; stopped before updating the parameters");
+  if (!std::isfinite(record.grad_norm)) {
+    fail(c10::str("the gradient norm is ", record.grad_norm, " although every loss term is finite"));
+  }
   if (options_.clip_grad_norm > 0.0 && record.grad_norm > options_.clip_grad_norm) {
     const double scale = options_.clip_grad_norm / record.grad_norm;
     for (at::Tensor& g : grads) g = g * scale;
@@ -113,7 +143,7 @@ StepRecord Trainer::step() {
     const at::NoGradGuard no_grad;
     return loss_().total.item<double>();
   };
-  optimizer_.step(record.learning_rate, grads, record.loss, loss_only);
+  guarded([&] { optimizer_.step(record.learning_rate, grads, record.loss, loss_only); });
   time_ += record.learning_rate;
   ++step_;
   record.time = time_;
@@ -129,6 +159,11 @@ void Trainer::run(int64_t steps, const CallbackFn& callback) {
 }
 
 void Trainer::save_checkpoint(const std::string& path) const {
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    if (!at::isfinite(parameters_[i].detach()).all().item<bool>()) {
+      fail(c10::str("parameter ", i, " holds a non-finite value after the update (no checkpoint written)"));
+    }
+  }
   Hdf5File file = Hdf5File::create(path);
   file.write_string_attribute("/", "optimizer", optimizer_name(options_.optimizer.kind));
   file.write_int_attribute("/", "step", step_);

@@ -1,5 +1,5 @@
 #pragma once
-// Trainer: the neural metric flow (DESIGN.md §4, seed eq. 18). Each step evaluates a loss of the parameters,
+// Trainer: the neural metric flow (docs/design.md §4, seed eq. 18). Each step evaluates a loss of the parameters,
 // takes its gradient by autograd and moves the parameters with the chosen optimiser. With plain gradient descent at
 // rate η this is the explicit Euler step of ∂_t θ = −∇_θ L, so the flow time is t = Σ_k η_k (= η × steps at a
 // constant rate); the trainer records t for every optimiser, though only for gradient descent is it a flow time.
@@ -11,6 +11,7 @@
 
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
+#include <c10/util/Exception.h>
 
 #include "flows/losses.h"
 #include "flows/optimizers.h"
@@ -65,8 +66,9 @@ class Trainer {
   // parameters: leaf tensors with requires_grad (e.g. NeuralMetric::parameters()), updated in place.
   Trainer(std::vector<at::Tensor> parameters, LossFn loss, TrainerOptions options, BeforeStepFn before_step = {});
 
-  // One optimiser step. Throws nmflow::Error naming the step and the loss term (or the gradient) that is NaN/Inf,
-  // leaving the parameters as they were before the step.
+  // One optimiser step. A loss term or gradient that is NaN/Inf, or a LibTorch error while evaluating the loss (a
+  // metric that is no longer positive definite fails its Cholesky factorisation), throws through fail(), leaving
+  // the parameters as they were before the step.
   StepRecord step();
   // `steps` steps, calling `callback` (if set) after each.
   void run(int64_t steps, const CallbackFn& callback = {});
@@ -76,8 +78,18 @@ class Trainer {
   double learning_rate_at(int64_t step) const;
   at::Generator& generator() { return generator_; }
 
+  // The one error for a failure at the current parameters, `quantity` naming what failed: RunDiverged naming the
+  // step and the optimiser.lr to lower once updates were taken (they left the region where the metric is valid);
+  // at step 0, before any update, a plain Error about the starting parameters.
+  [[noreturn]] void fail(const std::string& quantity) const;
+  // Runs `evaluate` (the loss, or an observation of the metric at the current parameters); a LibTorch error it
+  // throws goes through fail().
+  template <class F>
+  auto guarded(F&& evaluate) const -> decltype(evaluate());
+
   // Checkpoint (HDF5, docs/losses.md): parameters, optimiser state, step, flow time and the generator state, so that
-  // load_checkpoint + run continues an interrupted run bit for bit (CPU).
+  // load_checkpoint + run continues an interrupted run bit for bit (CPU). Parameters that are not finite are never
+  // saved: fail() instead, so the last checkpoint stays the last good state.
   void save_checkpoint(const std::string& path) const;
   // Restores into this trainer, which must have the same optimiser kind and parameter shapes.
   void load_checkpoint(const std::string& path);
@@ -92,5 +104,18 @@ class Trainer {
   int64_t step_ = 0;
   double time_ = 0.0;
 };
+
+// What a LibTorch error says went wrong, for Trainer::fail: a Cholesky failure as the metric that is not positive
+// definite, anything else as its first line.
+std::string torch_failure_quantity(const c10::Error& error);
+
+template <class F>
+auto Trainer::guarded(F&& evaluate) const -> decltype(evaluate()) {
+  try {
+    return evaluate();
+  } catch (const c10::Error& error) {
+    fail(torch_failure_quantity(error));
+  }
+}
 
 }  // namespace nmflow

@@ -227,7 +227,13 @@ LoadedConfig load_config(const std::string& text, const std::string& source, con
     throw_error(source + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1) +
                 ": malformed YAML: " + e.msg);
   }
-  if (!root.IsDefined() || root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
+  if (!root.IsDefined() || root.IsNull()) {
+    // An empty file is far more often a mistake (a truncated copy, a wrong path) than a wish for every default.
+    NMFLOW_CHECK(!overrides.empty(), source, ": the configuration is empty (no keys); write at least 'kind: …' "
+                 "(`nmflow config --print-default` prints a complete one), or run `nmflow run` without a file for "
+                 "the default experiment");
+    root = YAML::Node(YAML::NodeType::Map);
+  }
   for (const std::string& entry : overrides) {
     NMFLOW_CHECK(root.IsMap(), source, ": the configuration is not a mapping of keys, so --set cannot apply");
     apply_override(root, entry, context->overridden);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "flows/cy_experiment.h"
 #include "flows/donaldson_experiment.h"
 #include "io/config_yaml.h"
@@ -211,6 +212,49 @@ donaldson: {k: [1, 2], iterations: 4}
   // k = 2 is closer to Ricci-flat than k = 1 (σ_FS ≈ 0.23 on K3).
   CHECK(summary.degrees[1].sigma < summary.degrees[0].sigma);
   CHECK(file.read_string_attribute("/", "status") == "complete");
+  std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
+}
+
+TEST_CASE("A diverging cy_metric run stops naming the step and optimizer.lr, and its file says failed", "[flows]") {
+  const std::string path = "cy_experiment_test_diverge.h5";
+  const char* text = R"(kind: cy_metric
+seed: 7
+variety: {name: fermat_quartic}
+points: {train: 200, validation: 120}
+model: {hidden: [8, 8]}
+optimizer: {lr: 1.0e+300}
+training: {epochs: 3, batch_size: 50}
+)";
+  std::string message;
+  try {
+    run_cy(path, text);
+  } catch (const nmflow::RunDiverged& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(message.find("training step 1: ") == 0);
+  CHECK(message.find("the run diverged — lower optimizer.lr (1e+300 now)") != std::string::npos);
+  const Hdf5File file = Hdf5File::open(path);
+  CHECK(file.read_string_attribute("/", "status") == "failed");
+  CHECK(file.read_string_attribute("/", "failure") == message);
+  CHECK(file.read_tensor("epochs/epoch").size(0) == 1);  // epoch 0 (Fubini–Study) stays readable
+  std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
+}
+
+TEST_CASE("A cy_metric run resumed with another learning rate is refused, naming the key", "[flows]") {
+  const std::string path = "cy_experiment_test_resume_changed.h5";
+  CYExperimentHooks hooks;
+  int evaluations = 0;
+  hooks.on_epoch = [&](const CYEpochRecord&, int64_t) { ++evaluations; };
+  hooks.stop_requested = [&] { return evaluations >= 2; };  // stops after epoch 1 (its checkpoint written)
+  REQUIRE(run_cy(path, kTinyCY, hooks).interrupted);
+  const LoadedConfig changed = load_config(kTinyCY, "tiny.yaml", {"seed=8"});
+  ExperimentRunOptions options = options_for(path, changed.text.c_str());
+  options.resume = true;
+  CHECK_THROWS_WITH(run_cy_experiment(changed.config, options),
+                    Catch::Contains("seed: 7 -> 8") && Catch::Contains("--resume-changed"));
   std::remove(path.c_str());
   std::remove((path + ".checkpoint").c_str());
 }

@@ -1,4 +1,4 @@
-// Tests of the curvature losses and Perelman's functional (src/flows/losses.h, perelman.h; DESIGN.md §4) against
+// Tests of the curvature losses and Perelman's functional (src/flows/losses.h, perelman.h; docs/design.md §4) against
 // closed-form values, and of Perelman's first variation by central finite differences on a torus grid.
 #include <ATen/ATen.h>
 #include <catch2/catch.hpp>

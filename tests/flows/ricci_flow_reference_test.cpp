@@ -1,4 +1,4 @@
-// Tests of the Ricci-flow reference integrators (src/flows/, DESIGN.md §4 "RicciFlowReference", §6 oracles).
+// Tests of the Ricci-flow reference integrators (src/flows/, docs/design.md §4 "RicciFlowReference", §6 oracles).
 // Fitted convergence orders and errors are attached with INFO; run the binary with -s to see them.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -84,7 +84,7 @@ TEST_CASE("ODE velocities equal -2 Ric of the curvature engine in the invariant 
       CHECK_CLOSE(ode->metric(x, y), reference->metric(x), 1e-13);
       check_velocity_against_engine(*ode, y, x, reference->jet(x));
     }
-    // Berger: dA/dt = −8 + 4B/A, dB/dt = −4B²/A² (DESIGN.md §6).
+    // Berger: dA/dt = −8 + 4B/A, dB/dt = −4B²/A² (docs/design.md §6).
     const double a = 0.8, b = 0.3;
     const std::vector<double> v = ode->velocity({a, a, b});
     CHECK(rel(v[0], -8.0 + 4.0 * b / a) < 1e-14);
@@ -213,7 +213,7 @@ TEST_CASE("S^2(r) x T^k: the sphere factor shrinks as r^2 - 2t, the flat factor 
 TEST_CASE("Perelman lambda of homogeneous metrics: Einstein dλ/dt = (2/n)λ², Berger dλ/dt = 2|Ric|² > (2/n)λ²",
           "[flows]") {
   // For a homogeneous metric R is constant, so the ground state of −4Δ + R is constant and λ = R; along Ricci flow
-  // dλ/dt = 2∫|Ric + ∇∇f|² e^{−f}dV = 2|Ric|² (DESIGN.md §6), which is (2/n)R² exactly when g is Einstein.
+  // dλ/dt = 2∫|Ric + ∇∇f|² e^{−f}dV = 2|Ric|² (docs/design.md §6), which is (2/n)R² exactly when g is Einstein.
   // dλ/dt by central differences of the integrated R(t), Richardson-extrapolated (error O(h⁴) ≈ 1e-12).
   auto lambda_rate = [&](std::shared_ptr<const HomogeneousRicciOde> ode, std::vector<double> y0, double t) {
     auto central = [&](double h) {

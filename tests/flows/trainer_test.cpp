@@ -1,4 +1,4 @@
-// Tests of the neural metric flow's training loop (src/flows/trainer.h, optimizers.h; DESIGN.md §4): the update
+// Tests of the neural metric flow's training loop (src/flows/trainer.h, optimizers.h; docs/design.md §4): the update
 // rules against closed forms, schedules, clipping, NaN stops, bit-exact checkpoint/resume, Perelman F increasing
 // along its gradient ascent, and convergence of a perturbed round S^2 towards constant curvature.
 #include <ATen/ATen.h>
@@ -237,7 +237,7 @@ TEST_CASE("Perelman F (slaved dilaton) increases monotonically along gradient as
   head.dim = 2;
   NeuralMetric model(trunk, head);
   const PointSet points = make_torus_sampler(2)->sample(128, 4);
-  // Gradient descent on −F is gradient ascent on F (DESIGN.md §4); the torus points have a flat density, ℓ = 0.
+  // Gradient descent on −F is gradient ascent on F (docs/design.md §4); the torus points have a flat density, ℓ = 0.
   const Trainer::LossFn loss = [&]() {
     const MetricJet jet = model.jet(points.x);
     LossValue f = perelman_f(points.weights, jet, slaved_dilaton(jet, {}), CurvatureBackend::Fused);

@@ -51,7 +51,7 @@ MetricJet gradient(const at::Tensor& loss, const MetricJet& jet) {
   return MetricJet{grads[0], grads[1], grads[2]};
 }
 
-// Round sphere of radius r in the stereographic chart: g = 4 r² |dx|² / (1 + |x|²)² (DESIGN.md §6).
+// Round sphere of radius r in the stereographic chart: g = 4 r² |dx|² / (1 + |x|²)² (docs/design.md §6).
 at::Tensor round_sphere_metric(const at::Tensor& x, double r) {
   const int64_t n = x.size(1);
   const at::Tensor conformal = 4.0 * r * r / (1.0 + (x * x).sum(1)).pow(2);  // [B]

@@ -249,7 +249,7 @@ TEST_CASE("Integral of |Omega|^2: line sampler and patch-cell sampler agree with
 }
 
 TEST_CASE("sigma of Fubini-Study on the Fermat quintic with 20k points is 0.372 +- 0.008", "[geometry]") {
-  // Peers report 0.372 with a Monte-Carlo spread ≈ 0.002 at 20k points (DESIGN.md §6); 0.008 is 4 spreads,
+  // Peers report 0.372 with a Monte-Carlo spread ≈ 0.002 at 20k points (docs/design.md §6); 0.008 is 4 spreads,
   // while a wrong weight (e.g. |Ω|² without the pullback, or det of the ambient G) moves σ by far more.
   const nmflow::CYPointSet points = nmflow::sample_cy_points(nmflow::fermat_quintic(), 20000, 81);
   const nmflow::CYAccuracy accuracy = nmflow::cy_accuracy(points.weights, points.omega_sq, points.det_g_fs);

@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,17 @@ std::string error_of(const std::string& text, const std::vector<std::string>& ov
 }
 
 bool has(const std::string& message, const std::string& part) { return message.find(part) != std::string::npos; }
+
+// The message of the nmflow::Error that `body` throws ("" when it does not throw).
+template <class F>
+std::string error_of_resume(F&& body) {
+  try {
+    body();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // A small run: 8 training points on a perturbed round S², 2 probes, a 4-wide network.
 const char* kTinyRun = R"(seed: 5
@@ -452,13 +464,18 @@ TEST_CASE("recording.ntk_*: probes within points.probe, eigenvalues within probe
 
 TEST_CASE("recording.ntk_every records /ntk: drift 0 at step 0 then > 0, eigenvalues descending, reproducible and "
           "resumable bit for bit", "[io][flows][ntk]") {
-  ExperimentConfig config = load_config(kTinyRun, "tiny").config;
-  config.recording.ntk_every = 4;  // steps 0, 4, 8 and the last, 10
-  config.recording.ntk_probes = 2;
-  config.recording.ntk_eigenvalues = 3;
+  // Steps 0, 4, 8 and the last, 10. The text with the overrides is what the runs record (and --resume compares).
+  const LoadedConfig loaded = load_config(
+      kTinyRun, "tiny", {"recording.ntk_every=4", "recording.ntk_probes=2", "recording.ntk_eigenvalues=3"});
+  const ExperimentConfig& config = loaded.config;
+  const auto ntk_options = [&](const std::string& path) {
+    ExperimentRunOptions options = run_options(path);
+    options.config_text = loaded.text;
+    return options;
+  };
   const std::string a = temp_path("ntk_a"), b = temp_path("ntk_b"), split = temp_path("ntk_split");
-  run_experiment(config, run_options(a));
-  run_experiment(config, run_options(b));
+  run_experiment(config, ntk_options(a));
+  run_experiment(config, ntk_options(b));
   const std::vector<std::string> ntk = {"ntk/step", "ntk/flow_time", "ntk/relative_drift", "ntk/nonlocal_mass",
                                         "ntk/top_eigenvalues"};
   {
@@ -502,12 +519,111 @@ TEST_CASE("recording.ntk_every records /ntk: drift 0 at step 0 then > 0, eigenva
   int64_t steps = 0;
   hooks.on_step = [&](const StepRecord&, int64_t) { ++steps; };
   hooks.stop_requested = [&] { return steps == 7; };
-  run_experiment(config, run_options(split), hooks);
-  ExperimentRunOptions resume = run_options(split);
+  run_experiment(config, ntk_options(split), hooks);
+  ExperimentRunOptions resume = ntk_options(split);
   resume.resume = true;
   run_experiment(config, resume);
   same_ntk(a, split);
   remove_run(a);
   remove_run(b);
   remove_run(split);
+}
+
+TEST_CASE("An empty configuration is refused with what to write instead", "[io]") {
+  for (const char* text : {"", "\n", "# only a comment\n"}) {
+    const std::string message = error_of(text);
+    INFO(message);
+    CHECK(has(message, "test.yaml: the configuration is empty (no keys); write at least 'kind: …'"));
+    CHECK(has(message, "nmflow config --print-default"));
+  }
+  // With --set entries the keys come from the command line: not empty.
+  CHECK(load_config("", "test.yaml", {"optimizer.steps=3"}).config.optimizer.steps == 3);
+}
+
+TEST_CASE("--resume refuses a changed experiment and names every differing key", "[io][flows]") {
+  const std::string path = temp_path("resume_changed");
+  const ExperimentConfig config = load_config(kTinyRun, "tiny").config;
+  ExperimentHooks hooks;
+  int64_t steps = 0;
+  hooks.on_step = [&](const StepRecord&, int64_t) { ++steps; };
+  hooks.stop_requested = [&] { return steps == 5; };
+  REQUIRE(run_experiment(config, run_options(path), hooks).interrupted);
+
+  const auto resume_with = [&](const std::vector<std::string>& sets, bool allow) {
+    const LoadedConfig changed = load_config(kTinyRun, "tiny", sets);
+    ExperimentRunOptions options = run_options(path);
+    options.config_text = changed.text;
+    options.resume = true;
+    options.resume_changed = allow;
+    return run_experiment(changed.config, options);
+  };
+  // A different learning rate and seed: refused before any step, each key with its old and new value.
+  try {
+    resume_with({"optimizer.lr=0.02", "seed=6"}, false);
+    FAIL("a resume with a changed lr and seed ran");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(has(message, "--resume: the configuration differs from the run being resumed"));
+    CHECK(has(message, "optimizer.lr: 0.01 -> 0.02"));
+    CHECK(has(message, "seed: 5 -> 6"));
+    CHECK(has(message, "--resume-changed"));
+  }
+  CHECK(has(error_of_resume([&] { resume_with({"loss.name=ricci_norm"}, false); }), "loss.name: einstein -> ricci_norm"));
+  CHECK(Hdf5File::open(path).read_string_attribute("/", "status") == "interrupted");
+  // The step budget may change: 12 steps instead of 10 continue from step 5.
+  CHECK(resume_with({"optimizer.steps=12"}, false).steps_done == 12);
+  // With --resume-changed the run continues and records what changed.
+  CHECK(resume_with({"optimizer.steps=14", "optimizer.lr=0.02"}, true).steps_done == 14);
+  CHECK(has(Hdf5File::open(path).read_string_attribute("/", "resumed_with_changes"), "optimizer.lr: 0.01 -> 0.02"));
+  remove_run(path);
+}
+
+TEST_CASE("A diverging run stops naming the step and optimizer.lr, leaving status failed and its checkpoint good",
+          "[io][flows]") {
+  const std::string path = temp_path("diverge");
+  const LoadedConfig good = load_config(kTinyRun, "tiny");
+  run_experiment(good.config, run_options(path));  // 10 steps, checkpoint at step 10
+  const at::Tensor checkpoint_before = Hdf5File::open(checkpoint_path(path)).read_tensor("parameters/0");
+
+  // Continued at a learning rate of 1e300: the first update throws the parameters out of the metric's domain.
+  const LoadedConfig wild = load_config(kTinyRun, "tiny", {"optimizer.steps=20", "optimizer.lr=1e300"});
+  ExperimentRunOptions options = run_options(path);
+  options.config_text = wild.text;
+  options.resume = true;
+  options.resume_changed = true;
+  std::string message;
+  try {
+    run_experiment(wild.config, options);
+  } catch (const RunDiverged& e) {
+    message = e.what();
+  }
+  INFO(message);
+  CHECK(has(message, "training step 11: "));
+  CHECK(has(message, "the run diverged — lower optimizer.lr (1e+300 now) or set optimizer.clip"));
+  const Hdf5File file = Hdf5File::open(path);
+  CHECK(file.read_string_attribute("/", "status") == "failed");
+  CHECK(file.read_string_attribute("/", "failure") == message);
+  CHECK(file.read_tensor("trajectory/step").size(0) == 5);  // the records of steps 2 … 10 stay readable
+  // The checkpoint still holds step 10's finite parameters: a failed step never overwrites it.
+  const Hdf5File checkpoint = Hdf5File::open(checkpoint_path(path));
+  CHECK(checkpoint.read_int_attribute("/", "step") == 10);
+  CHECK(at::equal(checkpoint.read_tensor("parameters/0"), checkpoint_before));
+  remove_run(path);
+}
+
+TEST_CASE("A run whose training points cannot fit in memory is refused before any work", "[io][flows]") {
+  const LoadedConfig huge = load_config(kTinyRun, "tiny", {"points.train=100000000000"});
+  const std::string path = temp_path("huge");
+  try {
+    run_experiment(huge.config, run_options(path));
+    FAIL("a run of 1e11 training points started");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(has(message, "points.train: 100000000000 training points need at least "));
+    CHECK(has(message, " is available; at most "));
+    CHECK(has(message, "lower points.train"));
+  }
+  CHECK_FALSE(std::ifstream(path).good());  // refused before the file was created
 }

@@ -8,7 +8,7 @@
 
 namespace {
 
-// Infinite-width NNGP variance of an erf network in NTK parameterisation (DESIGN.md §5): K⁰ = x·x/d_in,
+// Infinite-width NNGP variance of an erf network in NTK parameterisation (docs/design.md §5): K⁰ = x·x/d_in,
 // first dense layer q = σ_w² K⁰ + σ_b², then per layer q ← σ_w² (2/π) arcsin(2q/(1 + 2q)) + σ_b².
 double erf_nngp_variance(double k0, int64_t hidden_layers, double sigma_w, double sigma_b) {
   double q = sigma_w * sigma_w * k0 + sigma_b * sigma_b;

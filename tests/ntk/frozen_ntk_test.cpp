@@ -100,7 +100,7 @@ TEST_CASE("Frozen kernel of an affine trunk is σ_w² x·x'/d + σ_b² and equal
 }
 
 TEST_CASE("One hidden erf layer: Θ = K² + σ_w² K̇¹ Θ¹ with the MLP's default σ_w = 1, σ_b = 0.1", "[ntk]") {
-  // Written out by hand from DESIGN.md §5 for a single pair of points, so a missing readout term or a σ placed
+  // Written out by hand from docs/design.md §5 for a single pair of points, so a missing readout term or a σ placed
   // on the wrong layer fails.
   nmflow::MlpConfig config = trunk_config(2, {8}, Activation::Erf, nmflow::MlpConfig{}.sigma_w,
                                           nmflow::MlpConfig{}.sigma_b, 0);

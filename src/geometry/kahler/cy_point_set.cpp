@@ -81,6 +81,14 @@ CYPointSet cy_point_set_fused(const Hypersurface& surface, const at::Tensor& z_i
 }  // namespace
 
 // Anything else goes to the ATen composition, whose checks (choose_patches) name what is wrong.
+double cy_point_set_bytes_per_point(const Hypersurface& surface) {
+  const double coords = static_cast<double>(surface.n_coords());
+  const double m = static_cast<double>(surface.dim());
+  constexpr double kComplex = 16.0, kReal = 8.0;
+  // z twice (the raw roots and the rescaled copy), patch, eliminated, local_indices, pullback, g_fs, three reals.
+  return 2.0 * kComplex * coords + 2.0 * kReal + kReal * m + kComplex * m * coords + kComplex * m * m + 3.0 * kReal;
+}
+
 bool cy_point_set_in_one_pass(const Hypersurface& surface, const at::Tensor& z) {
   const bool device_ok = z.device().is_cpu() || (built_with_cuda() && z.is_cuda());
   return device_ok && z.dim() == 2 && z.scalar_type() == at::kComplexDouble && z.size(1) == surface.n_coords() &&

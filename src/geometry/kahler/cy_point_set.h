@@ -1,6 +1,6 @@
 #pragma once
 // Points on a Calabi–Yau hypersurface with everything the metric models and losses need per point
-// (DESIGN.md §3): patch data, pullback, Fubini–Study metric, |Ω|² and integration weights.
+// (docs/design.md §3): patch data, pullback, Fubini–Study metric, |Ω|² and integration weights.
 #include <functional>
 
 #include <ATen/core/Tensor.h>
@@ -26,6 +26,10 @@ struct CYPointSet {
 
   int64_t size() const { return z.size(0); }
 };
+
+// The bytes one point of a CYPointSet holds on `surface` (its tensors as documented above), plus its raw
+// homogeneous coordinates while the sampler builds it: the lower bound of what sampling a point costs.
+double cy_point_set_bytes_per_point(const Hypersurface& surface);
 
 // z: [B, N+1] complex128 points of X (any scaling; same device as `surface`); t: Kähler modulus of G_FS.
 CYPointSet make_cy_point_set(const Hypersurface& surface, const at::Tensor& z, double t = 1.0);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/memory_budget.h"
 #include "geometry/kahler/polynomial_roots.h"
 #include "geometry/standard_normal_cpu.h"
 
@@ -118,6 +119,8 @@ HypersurfacePoints sample_line_intersections(const Hypersurface& surface_in, con
 }
 
 CYPointSet sample_cy_points(const Hypersurface& surface_in, const LineSamplerOptions& options) {
+  check_memory_fits("sampling points on " + surface_in.name(), static_cast<double>(options.n_points),
+                    cy_point_set_bytes_per_point(surface_in), "points", "; sample fewer points at a time");
   const Hypersurface surface = surface_in.to(options.device);
   const HypersurfacePoints raw = sample_line_intersections(surface, options);
   // One pass per point has no batch temporaries: no chunks, no copies into a cat. The ATen composition runs chunk

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/error.h"
+#include "common/memory_budget.h"
 #include "geometry/manifolds/left_invariant_su2.h"
 #include "geometry/manifolds/sampler.h"
 
@@ -149,6 +150,9 @@ class ProductSampler : public Sampler {
 
 PointSet Sampler::sample(int64_t count, uint64_t seed) const {
   NMFLOW_CHECK(count > 0, name(), " sampler: count must be > 0, got ", count);
+  // x [count, n], weights [count] (float64) and chart [count] (int64).
+  check_memory_fits(name() + " sampler", static_cast<double>(count), 8.0 * static_cast<double>(dim() + 2), "points",
+                    "; sample fewer points at a time");
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
   return draw(count, generator);
 }

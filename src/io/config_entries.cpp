@@ -1,0 +1,143 @@
+#include "io/config_entries.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <set>
+
+namespace nmflow {
+
+namespace {
+
+std::string text(double value) { return fmt::format("{}", value); }  // the shortest text that reads back exactly
+std::string text(int64_t value) { return std::to_string(value); }
+std::string text(uint64_t value) { return std::to_string(value); }
+std::string text(bool value) { return value ? "true" : "false"; }
+std::string text(const std::vector<int64_t>& values) {
+  std::string out;
+  for (const int64_t v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+  return "[" + out + "]";
+}
+
+void add_optimizer(std::map<std::string, std::string>& e, const OptimizerConfig& o, bool with_steps) {
+  e["optimizer.name"] = o.name;
+  e["optimizer.lr"] = text(o.lr);
+  e["optimizer.schedule"] = o.schedule;
+  e["optimizer.decay_rate"] = text(o.decay_rate);
+  e["optimizer.min_lr"] = text(o.min_lr);
+  e["optimizer.schedule_steps"] = text(o.schedule_steps);
+  e["optimizer.clip"] = text(o.clip);
+  if (with_steps) e["optimizer.steps"] = text(o.steps);
+}
+
+void add_variety(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  e["variety.name"] = c.variety.name;
+  if (c.variety.has_psi) {
+    e["variety.psi.re"] = text(c.variety.psi_re);
+    e["variety.psi.im"] = text(c.variety.psi_im);
+  }
+  e["points.train"] = text(c.cy_points.train);
+  e["points.validation"] = text(c.cy_points.validation);
+}
+
+void add_real_metric_flow(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  e["manifold.name"] = c.manifold.name;
+  for (const auto& [name, value] : c.manifold.params) e["manifold.params." + name] = text(value);
+  e["points.train"] = text(c.points.train);
+  e["points.probe"] = text(c.points.probe);
+  e["points.resample_every"] = text(c.points.resample_every);
+  e["model.head"] = c.model.head;
+  e["model.background"] = c.model.background;
+  e["model.hidden"] = text(c.model.hidden);
+  e["model.activation"] = c.model.activation;
+  e["model.parameterisation"] = c.model.parameterisation;
+  e["model.sigma_w"] = text(c.model.sigma_w);
+  e["model.sigma_b"] = text(c.model.sigma_b);
+  e["model.init_scale"] = text(c.model.init_scale);
+  e["loss.name"] = c.loss.name;
+  if (c.loss.has_lambda) e["loss.params.lambda"] = text(c.loss.lambda);
+  e["loss.params.volume_weight"] = text(c.loss.volume_weight);
+  e["loss.params.volume_target"] = text(c.loss.volume_target);
+  e["loss.curvature_backend"] = c.loss.curvature_backend;
+  add_optimizer(e, c.optimizer, true);
+  e["recording.every"] = text(c.recording.every);
+  e["recording.output"] = c.recording.output;
+  e["recording.checkpoint_every"] = text(c.recording.checkpoint_every);
+  e["recording.ntk_every"] = text(c.recording.ntk_every);
+  e["recording.ntk_probes"] = text(c.recording.ntk_probes);
+  e["recording.ntk_eigenvalues"] = text(c.recording.ntk_eigenvalues);
+}
+
+void add_cy_metric(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  add_variety(e, c);
+  e["model.inputs"] = c.phi_model.inputs;
+  e["model.hidden"] = text(c.phi_model.hidden);
+  e["model.activation"] = c.phi_model.activation;
+  e["model.parameterisation"] = c.phi_model.parameterisation;
+  e["model.sigma_w"] = text(c.phi_model.sigma_w);
+  e["model.sigma_b"] = text(c.phi_model.sigma_b);
+  e["loss.monge_ampere"] = c.cy_loss.monge_ampere;
+  e["loss.kappa"] = c.cy_loss.kappa;
+  add_optimizer(e, c.optimizer, false);
+  e["training.epochs"] = text(c.training.epochs);
+  e["training.batch_size"] = text(c.training.batch_size);
+  e["training.eval_every"] = text(c.training.eval_every);
+  e["training.method"] = c.training.method;
+  e["training.max_wall_seconds"] = text(c.training.max_wall_seconds);
+  e["measures.curvature"] = text(c.measures.curvature);
+  e["measures.curvature_points"] = text(c.measures.curvature_points);
+  e["recording.output"] = c.recording.output;
+}
+
+void add_donaldson(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  add_variety(e, c);
+  e["donaldson.k"] = text(c.donaldson.k);
+  e["donaldson.iterations"] = text(c.donaldson.iterations);
+  e["recording.output"] = c.recording.output;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
+  std::map<std::string, std::string> e;
+  e["kind"] = c.kind;
+  e["seed"] = text(c.seed);
+  e["device"] = c.device;
+  e["dtype"] = c.dtype;
+  e["threads"] = text(c.threads);
+  if (c.kind == "cy_metric") {
+    add_cy_metric(e, c);
+  } else if (c.kind == "donaldson") {
+    add_donaldson(e, c);
+  } else {
+    add_real_metric_flow(e, c);
+  }
+  return e;
+}
+
+const std::vector<std::string>& resumable_config_keys() {
+  static const std::vector<std::string> keys = {"optimizer.steps", "training.epochs", "training.max_wall_seconds",
+                                                "recording.output", "threads"};
+  return keys;
+}
+
+std::vector<std::string> config_differences(const ExperimentConfig& was, const ExperimentConfig& now) {
+  const std::map<std::string, std::string> a = config_entries(was);
+  const std::map<std::string, std::string> b = config_entries(now);
+  std::set<std::string> keys;
+  for (const auto& entry : a) keys.insert(entry.first);
+  for (const auto& entry : b) keys.insert(entry.first);
+  const std::vector<std::string>& free = resumable_config_keys();
+  std::vector<std::string> differences;
+  for (const std::string& key : keys) {
+    if (std::find(free.begin(), free.end(), key) != free.end()) continue;
+    const auto in_a = a.find(key);
+    const auto in_b = b.find(key);
+    const std::string before = in_a == a.end() ? "(absent)" : in_a->second;
+    const std::string after = in_b == b.end() ? "(absent)" : in_b->second;
+    if (before != after) differences.push_back(key + ": " + before + " -> " + after);
+  }
+  return differences;
+}
+
+}  // namespace nmflow

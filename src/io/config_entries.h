@@ -1,0 +1,25 @@
+#pragma once
+// A validated configuration as flat "key.path" → value entries, every key its kind reads, defaults filled in
+// (the YAML paths of docs/config.md). What `--resume` compares: two configurations run the same experiment when
+// their entries agree outside the step budget.
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/config_schema.h"
+
+namespace nmflow {
+
+// Values as text: integers and names as written, reals in the shortest form that reads back exactly, lists as
+// "[a, b]".
+std::map<std::string, std::string> config_entries(const ExperimentConfig& config);
+
+// Keys a resumed run may change: the step budget (optimizer.steps, training.epochs, training.max_wall_seconds),
+// where results go (recording.output) and the thread count (results then agree to rounding, not bit for bit).
+const std::vector<std::string>& resumable_config_keys();
+
+// "key.path: was → now" for each entry that differs between `was` and `now` outside resumable_config_keys(),
+// in key order ("(absent)" for a key one kind does not read).
+std::vector<std::string> config_differences(const ExperimentConfig& was, const ExperimentConfig& now);
+
+}  // namespace nmflow

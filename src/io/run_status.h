@@ -1,0 +1,24 @@
+#pragma once
+// The run file's `status` attribute when a run fails (docs/hdf5.md, "Run status"): running → complete, interrupted
+// or failed. A failed run's file keeps every record written so far, with status = failed and the error's one-line
+// message as the attribute `failure`, so it is readable and honest after the error has ended the process.
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "io/hdf5_file.h"
+
+namespace nmflow {
+
+// The message of the error that ended a run, on one line (LibTorch's without its backtrace).
+std::string run_failure_message(const std::exception& error);
+
+// status = failed, failure = run_failure_message(error), flushed. Never throws: it runs while an error propagates
+// (an HDF5 failure here leaves the file as it was).
+void mark_run_failed(Hdf5File& file, const std::exception& error) noexcept;
+
+// A run resumed with --resume-changed: its differences from the resumed run's configuration ("key: was -> now"),
+// joined by "; ", as the attribute `resumed_with_changes`.
+void write_resume_changes(Hdf5File& file, const std::vector<std::string>& differences);
+
+}  // namespace nmflow
