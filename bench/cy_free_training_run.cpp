@@ -15,7 +15,7 @@
 
 #include "common/error.h"
 #include "driver_args.h"
-#include "flows/cy_free_training.h"
+#include "training/cy_free_training.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
 #include "models/free_cy_metric.h"

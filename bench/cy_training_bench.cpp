@@ -9,9 +9,9 @@
 #include <benchmark/benchmark.h>
 #include <torch/csrc/autograd/autograd.h>
 
-#include "flows/cy_losses.h"
-#include "flows/cy_training.h"
-#include "flows/trainer.h"
+#include "training/cy_losses.h"
+#include "training/cy_training.h"
+#include "training/trainer.h"
 #include "geometry/kahler/cy_point_set.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"

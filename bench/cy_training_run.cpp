@@ -19,7 +19,7 @@
 
 #include "common/error.h"
 #include "driver_args.h"
-#include "flows/cy_training.h"
+#include "training/cy_training.h"
 #include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_measures.h"
 #include "geometry/kahler/hypersurface.h"
@@ -59,7 +59,8 @@ void print_curvature(const char* label, const nmflow::Hypersurface& surface, con
                      const nmflow::KahlerPhiModel* model, int64_t chunk) {
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
-  const nmflow::CYCurvatureMeasures r = nmflow::cy_curvature_measures(surface, points, model, chunk);
+  const nmflow::CYCurvatureMeasures r = nmflow::cy_curvature_measures(
+      surface, points, model != nullptr ? nmflow::phi_model_potential(*model) : nmflow::KahlerPotential{}, chunk);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   const at::Tensor det_g =

@@ -1,10 +1,10 @@
-// Driver of the Halverson–Ruehle width ladder (docs/ntk_width_ladder.md; src/flows/cy_width_ladder.h): samples
+// Driver of the Halverson–Ruehle width ladder (docs/ntk_width_ladder.md; src/experiments/cy_width_ladder.h): samples
 // train, held-out and probe points on a CY hypersurface, trains φ-models of each width in each regime, prints a
 // table (σ_FS, σ reached, metric-NTK and η-NTK drift, weight drift, time) and writes everything to one HDF5 file
 // with provenance. Arguments are key=value pairs (defaults in `Args`), e.g.
 //   cy_width_ladder surface=k3_quartic train=4000 validation=4000 probes=32 widths=16,64,256,1024 epochs=20
 //       regimes=adam,sgd,linearised_adam seeds=0,1 out=width_ladder.h5
-#include "flows/cy_width_ladder.h"
+#include "experiments/cy_width_ladder.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>

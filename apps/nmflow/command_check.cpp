@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "commands.h"
-#include "flows/local_ricci_check.h"
+#include "experiments/local_ricci_check.h"
 #include "io/hdf5_file.h"
 #include "io/provenance.h"
 #include "io/run_status.h"

@@ -16,7 +16,7 @@
 
 #include "commands.h"
 #include "common/error.h"
-#include "flows/experiment_model.h"
+#include "experiments/experiment_model.h"
 #include "geometry/manifolds/reference_metric.h"
 #include "geometry/manifolds/sampler.h"
 #include "io/config_yaml.h"

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "commands.h"
-#include "flows/cy_experiment.h"
-#include "flows/donaldson_experiment.h"
-#include "flows/experiment.h"
+#include "experiments/cy_experiment.h"
+#include "experiments/donaldson_experiment.h"
+#include "experiments/experiment.h"
 #include "io/config_yaml.h"
 
 namespace nmflow::cli {

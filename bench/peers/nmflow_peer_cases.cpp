@@ -23,7 +23,7 @@
 #include "../bench_models.h"
 #include "../driver_args.h"
 #include "common/error.h"
-#include "flows/cy_training.h"
+#include "training/cy_training.h"
 #include "geometry/curvature/fused_curvature.h"
 #include "geometry/kahler/cy_measures.h"
 #include "geometry/kahler/hypersurface.h"

@@ -7,7 +7,7 @@
 #include <ATen/core/grad_mode.h>
 
 #include "common/error.h"
-#include "flows/losses.h"
+#include "training/losses.h"
 
 namespace nmflow {
 

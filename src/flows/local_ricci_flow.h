@@ -8,7 +8,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "flows/flow.h"
-#include "flows/trainer.h"
+#include "training/trainer.h"
 #include "geometry/metric_jet.h"
 
 namespace nmflow {

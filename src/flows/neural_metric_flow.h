@@ -7,8 +7,8 @@
 #include <ATen/core/Tensor.h>
 
 #include "flows/flow.h"
-#include "flows/losses.h"
-#include "flows/trainer.h"
+#include "training/losses.h"
+#include "training/trainer.h"
 #include "models/neural_metric.h"
 
 namespace nmflow {

@@ -62,7 +62,7 @@ struct RecordingConfig {
   std::string output = "nmflow_run.h5";
   int64_t checkpoint_every = 0;            // 0: checkpoint only at the end or on interruption
   int64_t ntk_every = 0;                   // NTK diagnostics at recorded steps that are multiples (and at step 0
-                                           // and the last step); 0: none (flows/ntk_recording.h)
+                                           // and the last step); 0: none (experiments/ntk_recording.h)
   int64_t ntk_probes = 16;                 // the first this many probe points (≤ points.probe)
   int64_t ntk_eigenvalues = 4;             // top eigenvalues of Θ recorded (≤ ntk_probes · p)
 };
@@ -91,8 +91,8 @@ struct PhiModelConfig {
 };
 
 struct CYLossConfig {
-  std::string monge_ampere = "weighted";   // weighted | uniform (flows/cy_losses.h)
-  std::string kappa = "training_set";      // training_set | batch (flows/cy_losses.h)
+  std::string monge_ampere = "weighted";   // weighted | uniform (training/cy_losses.h)
+  std::string kappa = "training_set";      // training_set | batch (training/cy_losses.h)
 };
 
 struct CYTrainingConfig {

@@ -25,7 +25,7 @@ struct TrajectoryRecord {
   at::Tensor scalar;  // [P]       scalar curvature R
 };
 
-// NTK diagnostics of one step (flows/ntk_recording.h), appended under /ntk (docs/hdf5.md).
+// NTK diagnostics of one step (experiments/ntk_recording.h), appended under /ntk (docs/hdf5.md).
 struct NtkRecord {
   int64_t steps_done = 0;
   double time = 0.0;            // flow time t = Σ η

@@ -13,7 +13,7 @@
 //
 // Unlike the φ-model these metrics are neither Kähler (∂_a g_ib̄ ≠ ∂_i g_ab̄ in general: hence the Kähler loss)
 // nor patch-consistent (the network outputs a matrix in whichever chart it is evaluated in, and nothing ties the
-// matrices of two charts by g' = J g J†: hence the transition loss) — flows/cy_free_losses.h. With invariant inputs
+// matrices of two charts by g' = J g J†: hence the transition loss) — training/cy_free_losses.h. With invariant inputs
 // the network cannot tell the charts apart, so L_T cannot vanish exactly for a non-zero correction; measured, they
 // still learn much better than patch-normalised inputs and end with smaller L_K and L_T (docs/cy_training.md), hence
 // the default.

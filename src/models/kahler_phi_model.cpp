@@ -333,4 +333,14 @@ at::Tensor phi_model_det(const KahlerPhiModel& model, const CYPointSet& points, 
   return hermitian_det(points.g_fs + ddbar);
 }
 
+KahlerPotential phi_model_potential(const KahlerPhiModel& model) {
+  KahlerPotential phi;
+  phi.n_coords = model.n_coords();
+  phi.ddbar = [&model](const at::Tensor& z, const at::Tensor& pullback, const at::Tensor& patch) {
+    const at::Tensor jet = phi_input_jet(model.config().inputs, z, pullback, patch, model.config().dtype);
+    return model.ddbar_phi(jet, PhiJetMethod::WirtingerJet);
+  };
+  return phi;
+}
+
 }  // namespace nmflow

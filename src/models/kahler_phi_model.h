@@ -29,6 +29,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_point_set.h"
 #include "models/activation.h"
 #include "models/mlp.h"
@@ -123,5 +124,9 @@ class KahlerPhiModel {
 // input_jet: phi_input_jet(points) [B, 1 + 2m + m², n_in] (ignored, and may be undefined, for Autograd).
 at::Tensor phi_model_det(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet,
                          PhiJetMethod method);
+
+// The model's φ as geometry's KahlerPotential (for cy_pointwise_curvature and cy_curvature_measures):
+// ∂∂̄φ by the Wirtinger jet of phi_input_jet(z, pullback, patch). The model must outlive the returned value.
+KahlerPotential phi_model_potential(const KahlerPhiModel& model);
 
 }  // namespace nmflow

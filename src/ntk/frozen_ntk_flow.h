@@ -23,7 +23,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "flows/flow.h"
-#include "flows/losses.h"
+#include "training/losses.h"
 #include "geometry/metric_jet.h"
 
 namespace nmflow {

@@ -1,4 +1,4 @@
-// A tiny cy_metric run on the GPU against the same run on the CPU (src/flows/cy_experiment.cpp): same sampled points
+// A tiny cy_metric run on the GPU against the same run on the CPU (src/experiments/cy_experiment.cpp): same sampled points
 // (the samplers run on the CPU), same initial network and minibatches, float64 — the σ records and the final
 // per-point ratios agree to rounding, and the curvature measures (computed on a CPU copy) are written.
 #include <ATen/ATen.h>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "flows/cy_experiment.h"
+#include "experiments/cy_experiment.h"
 #include "io/config_yaml.h"
 #include "io/hdf5_file.h"
 #include "support/tolerance.h"

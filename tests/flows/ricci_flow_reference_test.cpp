@@ -9,12 +9,12 @@
 #include <memory>
 #include <vector>
 
-#include "flows/conformal_surface_flow.h"
-#include "flows/homogeneous_ricci_flow.h"
-#include "flows/homogeneous_ricci_ode.h"
-#include "flows/ode_integrator.h"
-#include "flows/periodic_spectral.h"
-#include "flows/ricci_deturck_flow.h"
+#include "flows/reference/conformal_surface_flow.h"
+#include "flows/reference/homogeneous_ricci_flow.h"
+#include "flows/reference/homogeneous_ricci_ode.h"
+#include "flows/reference/ode_integrator.h"
+#include "flows/reference/periodic_spectral.h"
+#include "flows/reference/ricci_deturck_flow.h"
 #include "geometry/autograd_jet.h"
 #include "geometry/curvature/curvature_reference.h"
 #include "geometry/manifolds/conformal_torus.h"

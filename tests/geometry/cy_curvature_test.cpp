@@ -123,7 +123,7 @@ TEST_CASE("Metric rebuilt at dx = 0 equals g_FS + ddbar phi, and the potential r
   const KahlerPhiModel model = random_model(surface.n_coords(), 3);
   const at::Tensor ddbar = model.ddbar_phi(nmflow::phi_input_jet(model.config().inputs, points, at::kDouble),
                                            nmflow::PhiJetMethod::WirtingerJet);
-  const auto curv = nmflow::cy_pointwise_curvature(surface, points, &model);
+  const auto curv = nmflow::cy_pointwise_curvature(surface, points, nmflow::phi_model_potential(model));
   CHECK_CLOSE(as_real(curv.metric), as_real(points.g_fs + ddbar), 1e-12);
   // g_ab̄ = ∂_a∂_b̄ K(x) with K = K_FS + φ along the Newton embedding (independent of P).
   const at::Tensor u = at::zeros({points.size(), 2 * surface.dim()}, at::kDouble);
@@ -142,7 +142,8 @@ TEST_CASE("Ricci and scalar curvature equal kahler_curvature_from_potential (nes
   for (const Case& c : {Case{nmflow::fermat_quintic(), &quintic_model}, Case{nmflow::fermat_quintic(), nullptr},
                         Case{nmflow::dwork_quartic({0.3, 0.2}), nullptr}, Case{nmflow::fermat_cubic(), nullptr}}) {
     const CYPointSet points = nmflow::sample_cy_points(c.surface, 6, 31);
-    const auto curv = nmflow::cy_pointwise_curvature(c.surface, points, c.model);
+    const auto curv = nmflow::cy_pointwise_curvature(
+        c.surface, points, c.model != nullptr ? nmflow::phi_model_potential(*c.model) : nmflow::KahlerPotential{});
     const at::Tensor u = at::zeros({points.size(), 2 * c.surface.dim()}, at::kDouble);
     const auto reference = nmflow::kahler_curvature_from_potential(local_potential(c.surface, points, c.model), u);
     CHECK_CLOSE(as_real(curv.metric), as_real(reference.metric), 1e-12);
@@ -161,9 +162,9 @@ TEST_CASE("Linear CP^2 in P^3: R = pi (g g + g g), Ric = 3 pi g, R_K = 6 pi and 
   const CYPointSet points = nmflow::sample_cy_points(plane, 40, 41);
   const auto measures = [&] {
     const c10::AutoGradMode no_grad(false);  // callers may evaluate under a no-grad guard
-    return nmflow::cy_curvature_measures(plane, points, nullptr);
+    return nmflow::cy_curvature_measures(plane, points, {});
   }();
-  const auto curv = nmflow::cy_pointwise_curvature(plane, points, nullptr);
+  const auto curv = nmflow::cy_pointwise_curvature(plane, points, {});
   const at::Tensor g = curv.metric;
   const at::Tensor expected = M_PI * (at::einsum("zab,zcd->zabcd", {g, g}) + at::einsum("zad,zcb->zabcd", {g, g}));
   CHECK_CLOSE(as_real(curv.riemann), as_real(expected), 1e-10);
@@ -179,7 +180,7 @@ TEST_CASE("Kahler scalar curvature of FS on the quintic matches finite differenc
   const Hypersurface surface = nmflow::fermat_quintic();
   const CYPointSet points = nmflow::sample_cy_points(surface, 4, 51);
   const int64_t m = surface.dim();
-  const auto curv = nmflow::cy_pointwise_curvature(surface, points, nullptr);
+  const auto curv = nmflow::cy_pointwise_curvature(surface, points, {});
   // log det (P G_FS P†) at moved points, P and G from Hypersurface::gradient and fubini_study_ambient.
   const auto log_det = [&](const at::Tensor& u) {
     const at::Tensor z = nmflow::cy_local_embedding(surface, points, u).detach();
@@ -226,7 +227,7 @@ TEST_CASE(
     INFO(c.surface.name() << (c.with_model ? " with a random phi-model" : " Fubini-Study"));
     const CYPointSet points = nmflow::sample_cy_points(c.surface, c.n_points, 61);
     const KahlerPhiModel model = random_model(c.surface.n_coords(), 9);
-    const auto r = nmflow::cy_curvature_measures(c.surface, points, c.with_model ? &model : nullptr, 256);
+    const auto r = nmflow::cy_curvature_measures(c.surface, points, c.with_model ? nmflow::phi_model_potential(model) : nmflow::KahlerPotential{}, 256);
     INFO("chi = " << r.euler_characteristic << " +- " << r.euler_standard_error);
     CHECK(std::abs(r.euler_characteristic - c.chi) < 4 * r.euler_standard_error);
     const double vol_fs = (c.surface.dim() == 3 ? 5.0 / 6.0 : c.surface.dim() == 2 ? 2.0 : 3.0);

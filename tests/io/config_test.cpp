@@ -1,5 +1,5 @@
 // Tests of experiment configurations (src/io/config_yaml.h, docs/config.md) and of runs built from them
-// (src/flows/experiment.h, src/io/trajectory_recorder.h): every validation error names file:line:column, the key
+// (src/experiments/experiment.h, src/io/trajectory_recorder.h): every validation error names file:line:column, the key
 // path and the allowed values; same seed → identical trajectories; resume == uninterrupted bit for bit; a run
 // killed with SIGKILL leaves a readable trajectory.
 #include <ATen/ATen.h>
@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "flows/experiment.h"
+#include "experiments/experiment.h"
 #include "io/config_yaml.h"
 #include "io/hdf5_file.h"
 #include "support/tolerance.h"

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "flows/losses.h"
+#include "training/losses.h"
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
 #include "ntk/frozen_ntk_flow.h"

@@ -12,7 +12,6 @@
 #include "common/error.h"
 #include "geometry/kahler/cy_measures.h"
 #include "geometry/kahler/fubini_study.h"
-#include "models/kahler_phi_model.h"
 
 namespace nmflow {
 
@@ -97,17 +96,14 @@ at::Tensor local_embedding(const Hypersurface& surface, const at::Tensor& z0, co
 // P_a^I = ∂z_I/∂x_a (δ at kept I, −∂_{I_a}p/∂_e p at e, 0 at k) at z(x), exact because z(x) lies on X to the
 // order that is differentiated. Returns [B, m, m] complex128, differentiable in z.
 at::Tensor metric_at(const Hypersurface& surface, const at::Tensor& z, const at::Tensor& kept, const at::Tensor& elim,
-                     const at::Tensor& local_indices, const at::Tensor& patch, double t, const KahlerPhiModel* model) {
+                     const at::Tensor& local_indices, const at::Tensor& patch, double t, const KahlerPotential& phi) {
   const auto dp = polynomial_and_gradient(surface, z).second;
   const at::Tensor dp_e = (dp * elim).sum(1, /*keepdim=*/true);  // [B, 1]
   const at::Tensor dp_kept = dp.gather(1, local_indices);        // [B, m]
   const at::Tensor pullback = kept - (dp_kept / dp_e).unsqueeze(2) * elim.unsqueeze(1);
   const at::Tensor pb_dagger = pullback.conj().transpose(1, 2);
   at::Tensor g = at::matmul(at::matmul(pullback, fubini_study_ambient(z, t)), pb_dagger);
-  if (model != nullptr) {
-    const at::Tensor jet = phi_input_jet(model->config().inputs, z, pullback, patch, model->config().dtype);
-    g = g + model->ddbar_phi(jet, PhiJetMethod::WirtingerJet);
-  }
+  if (phi.ddbar) g = g + phi.ddbar(z, pullback, patch);
   return g;
 }
 
@@ -195,7 +191,7 @@ ChernTable top_chern_table(int64_t m) {
 // Curvature of one chunk of points. The metric is differentiated twice in u by nested autograd; every point is
 // replicated m² times (copy q differentiates the real component f_q of g), so the first derivatives of all
 // components take one backward pass and the Hessians 2m more (row j of every Hessian per pass).
-CYPointwiseCurvature chunk_curvature(const Hypersurface& surface, const CYPointSet& points, const KahlerPhiModel* model,
+CYPointwiseCurvature chunk_curvature(const Hypersurface& surface, const CYPointSet& points, const KahlerPotential& phi,
                                      double t, const HermitianComponents& comps, const ChernTable& chern) {
   // The derivatives are taken by autograd even when the caller runs under a no-grad guard (e.g. evaluation).
   const c10::AutoGradMode grad_mode(true);
@@ -211,7 +207,7 @@ CYPointwiseCurvature chunk_curvature(const Hypersurface& surface, const CYPointS
   const at::Tensor u = at::zeros({batch * reps, 2 * m}, at::TensorOptions().dtype(at::kDouble).device(device))
                            .requires_grad_(true);
   const at::Tensor z = local_embedding(surface, rep(points.z), kept, elim, u, 3);
-  const at::Tensor g = metric_at(surface, z, kept, elim, local_indices, patch, t, model);  // [B·reps, m, m]
+  const at::Tensor g = metric_at(surface, z, kept, elim, local_indices, patch, t, phi);  // [B·reps, m, m]
 
   const at::Tensor q_flat = long_tensor(comps.flat, device).repeat({batch});  // [B·reps]
   const at::Tensor q_imag = long_tensor(comps.imaginary, device).repeat({batch}).to(at::kBool);
@@ -271,14 +267,13 @@ at::Tensor cy_local_embedding(const Hypersurface& surface, const CYPointSet& poi
 }
 
 CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const CYPointSet& points,
-                                            const KahlerPhiModel* model, int64_t chunk) {
+                                            const KahlerPotential& phi, int64_t chunk) {
   check_point_set(surface, points, "cy_pointwise_curvature");
   NMFLOW_CHECK(chunk >= 1, "cy_pointwise_curvature: chunk must be ≥ 1, got ", chunk);
   NMFLOW_CHECK(surface.dim() >= 1 && surface.dim() <= 4, "cy_pointwise_curvature: complex dimension m = ",
                surface.dim(), " not supported (1..4: the top Chern form sums (m!)³ terms)");
-  NMFLOW_CHECK(model == nullptr || model->n_coords() == surface.n_coords(), "cy_pointwise_curvature: the model has ",
-               model == nullptr ? 0 : model->n_coords(), " homogeneous coordinates, ", surface.name(), " has ",
-               surface.n_coords());
+  NMFLOW_CHECK(!phi.ddbar || phi.n_coords == surface.n_coords(), "cy_pointwise_curvature: the model has ",
+               phi.n_coords, " homogeneous coordinates, ", surface.name(), " has ", surface.n_coords());
   const double t = infer_kahler_modulus(points);
   const HermitianComponents comps = hermitian_components(surface.dim());
   const ChernTable chern = top_chern_table(surface.dim());
@@ -291,7 +286,7 @@ CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const C
     slice.patch = points.patch.narrow(0, start, len);
     slice.eliminated = points.eliminated.narrow(0, start, len);
     slice.local_indices = points.local_indices.narrow(0, start, len);
-    parts.push_back(chunk_curvature(surface, slice, model, t, comps, chern));
+    parts.push_back(chunk_curvature(surface, slice, phi, t, comps, chern));
   }
   const auto cat = [&](at::Tensor CYPointwiseCurvature::*field) {
     std::vector<at::Tensor> pieces;
@@ -302,8 +297,8 @@ CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const C
                            cat(&CYPointwiseCurvature::ricci),         cat(&CYPointwiseCurvature::ricci_scalar),
                            cat(&CYPointwiseCurvature::euler_density), cat(&CYPointwiseCurvature::det_g)};
   // The recomputed FS part at δx = 0 must be the point set's g_FS (same surface, same charts).
-  const at::Tensor fs = model == nullptr ? out.metric : out.metric - model->ddbar_phi(
-      phi_input_jet(model->config().inputs, points, model->config().dtype), PhiJetMethod::WirtingerJet).detach();
+  const at::Tensor fs =
+      phi.ddbar ? out.metric - phi.ddbar(points.z, points.pullback, points.patch).detach() : out.metric;
   const double mismatch = ((fs - points.g_fs).abs().amax({1, 2}) /
                            points.g_fs.abs().amax({1, 2})).max().item<double>();
   NMFLOW_CHECK(mismatch <= 1e-9, "cy_curvature: the metric rebuilt from ", surface.name(),
@@ -312,8 +307,8 @@ CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const C
 }
 
 CYCurvatureMeasures cy_curvature_measures(const Hypersurface& surface, const CYPointSet& points,
-                                          const KahlerPhiModel* model, int64_t chunk) {
-  const CYPointwiseCurvature curv = cy_pointwise_curvature(surface, points, model, chunk);
+                                          const KahlerPotential& phi, int64_t chunk) {
+  const CYPointwiseCurvature curv = cy_pointwise_curvature(surface, points, phi, chunk);
   const int64_t m = surface.dim();
   const double t = infer_kahler_modulus(points);
   const CYAccuracy acc = cy_accuracy(points.weights, points.omega_sq, curv.det_g);

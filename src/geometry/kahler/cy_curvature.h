@@ -15,6 +15,7 @@
 //   c_m = det((i/2π) Θ) = π^{−m} D d^{2m}x,  D = Σ_{σ,γ,δ ∈ S_m} sgn σ sgn γ sgn δ Π_j M[j, σ_j, γ_j, δ_j],
 //   since ∧_j dw^{γ_j}∧dw̄^{δ_j} = sgn γ sgn δ (−2i)^m d^{2m}x. The Kähler modulus t is read off points.g_fs.
 #include <cstdint>
+#include <functional>
 
 #include <ATen/core/Tensor.h>
 
@@ -23,9 +24,16 @@
 
 namespace nmflow {
 
-class KahlerPhiModel;
+// A Kähler potential correction φ on X, as much of it as the curvature needs: ∂_a∂_b̄φ in each point's chart.
+// ddbar(z, pullback, patch): z [B, N+1] complex128 on X, pullback [B, m, N+1] complex128 (P_a^I = ∂z_I/∂x_a),
+// patch [B] int64 → [B, m, m] complex128, differentiable in z and the pullback. An empty `ddbar` is φ = 0 (the
+// Fubini–Study metric itself). models/kahler_phi_model.h makes one from a φ-model (phi_model_potential).
+struct KahlerPotential {
+  std::function<at::Tensor(const at::Tensor& z, const at::Tensor& pullback, const at::Tensor& patch)> ddbar;
+  int64_t n_coords = 0;  // the homogeneous coordinates φ is defined on (checked against the surface)
+};
 
-// Pointwise curvature of g = g_FS (model == nullptr) or g_FS + ∂∂̄φ (the φ-model) at every point.
+// Pointwise curvature of g = g_FS (an empty potential) or g_FS + ∂∂̄φ at every point.
 struct CYPointwiseCurvature {
   at::Tensor metric;         // [B, m, m] complex128  g_ab̄ recomputed at δx = 0 (equals points.g_fs + ∂∂̄φ)
   at::Tensor riemann;        // [B, m, m, m, m] complex128  [b, a, b', c, d] = R_ab̄'cd̄ (all indices down)
@@ -41,9 +49,9 @@ struct CYPointwiseCurvature {
 // 7.1 GB RSS at chunk 1024, 24 s / 2.4 GB at 256, 22 s / 1.4 GB at 128, 21.8 s / 0.92 GB at 64, 21.6 s / 0.72 GB
 // at 32 — hence the default 64. Fubini–Study alone is far cheaper (≈ 2 ms per quintic point).
 CYPointwiseCurvature cy_pointwise_curvature(const Hypersurface& surface, const CYPointSet& points,
-                                            const KahlerPhiModel* model, int64_t chunk = 64);
+                                            const KahlerPotential& phi = {}, int64_t chunk = 64);
 
-// model == nullptr: the Fubini–Study metric itself.
+// An empty potential: the Fubini–Study metric itself.
 struct CYCurvatureMeasures {
   at::Tensor ricci_scalar;   // [B] float64  R_K = g^{dc̄} Ric_cd̄ (Kähler trace, as cymetric's Ricci measure uses)
   at::Tensor euler_density;  // [B] float64  c_m / (J^m/m!), so χ = ∫_X euler_density J^m/m!
@@ -55,7 +63,7 @@ struct CYCurvatureMeasures {
 };
 
 CYCurvatureMeasures cy_curvature_measures(const Hypersurface& surface, const CYPointSet& points,
-                                          const KahlerPhiModel* model, int64_t chunk = 64);
+                                          const KahlerPotential& phi = {}, int64_t chunk = 64);
 
 // The local holomorphic embedding x ↦ z(x) of the chart of each base point (the construction above).
 // points: the base points (z, patch, eliminated, local_indices used); u: [B, 2m] float64 = (Re δx, Im δx),

@@ -1,0 +1,301 @@
+#include "experiments/cy_experiment.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "common/memory_budget.h"
+#include "geometry/kahler/cy_curvature.h"
+#include "geometry/kahler/cy_measures.h"
+#include "geometry/kahler/line_intersection_sampler.h"
+#include "io/hdf5_file.h"
+#include "io/provenance.h"
+#include "io/run_status.h"
+#include "models/kahler_phi_model.h"
+
+namespace nmflow {
+
+namespace {
+
+// Validation points come from a stream independent of the training points' (as the real kind's probes).
+constexpr uint64_t kValidationSeedOffset = 0x9E3779B97F4A7C15ull;
+constexpr int64_t kEvalChunk = 8192;
+
+// The /epochs datasets, [N, 1] each (the trajectory convention of docs/hdf5.md); `epoch` goes last in a record so
+// that a reader who sees it may trust the others.
+const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "train_loss", "sigma", "kappa"};
+
+// Thrown from the training callback to leave train_phi_model at an evaluation when a stop is requested.
+struct StopTraining {};
+
+at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
+at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
+
+KahlerPhiModelConfig phi_model_config(const ExperimentConfig& c) {
+  KahlerPhiModelConfig m;
+  m.inputs = parse_phi_inputs(c.phi_model.inputs);
+  m.hidden = c.phi_model.hidden;
+  m.activation = parse_activation(c.phi_model.activation);
+  m.parameterisation = parse_parameterisation(c.phi_model.parameterisation);
+  m.sigma_w = c.phi_model.sigma_w;
+  m.sigma_b = c.phi_model.sigma_b;
+  m.seed = c.seed;
+  m.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
+  return m;
+}
+
+CYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
+  CYTrainingOptions o;
+  TrainerOptions& t = o.trainer;
+  t.optimizer.kind = c.optimizer.name == "sgd" ? OptimizerKind::GradientDescent : parse_optimizer(c.optimizer.name);
+  t.learning_rate = c.optimizer.lr;
+  t.schedule = parse_learning_rate_schedule(c.optimizer.schedule);
+  t.decay_rate = c.optimizer.decay_rate;
+  // The cosine schedule spans the whole run unless told otherwise (as bench/cy_training_run.cpp).
+  t.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps
+                                                    : std::max<int64_t>(1, c.training.epochs * steps_per_epoch);
+  t.min_learning_rate = c.optimizer.min_lr;
+  t.clip_grad_norm = c.optimizer.clip;
+  t.seed = c.seed;
+  o.epochs = c.training.epochs;
+  o.batch_size = c.training.batch_size;
+  o.weighting = parse_monge_ampere_weighting(c.cy_loss.monge_ampere);
+  o.kappa = parse_monge_ampere_kappa(c.cy_loss.kappa);
+  o.method = parse_phi_jet_method(c.training.method);
+  o.eval_every = c.training.eval_every;
+  o.max_wall_seconds = c.training.max_wall_seconds;
+  return o;
+}
+
+// det g of the trained model on `points` (no graph; in chunks), [B] float64.
+at::Tensor model_det(const KahlerPhiModel& model, const CYPointSet& points) {
+  const c10::AutoGradMode no_grad(false);
+  const at::Tensor jet = phi_input_jet(model.config().inputs, points, model.config().dtype);
+  std::vector<at::Tensor> dets;
+  for (int64_t start = 0; start < points.size(); start += kEvalChunk) {
+    const int64_t len = std::min(kEvalChunk, points.size() - start);
+    const at::Tensor ddbar = model.ddbar_phi(jet.narrow(0, start, len), PhiJetMethod::WirtingerJet);
+    dets.push_back(hermitian_det(points.g_fs.narrow(0, start, len) + ddbar));
+  }
+  return at::cat(dets, 0);
+}
+
+// The first n points of a set (every per-point field).
+CYPointSet first_points(const CYPointSet& points, int64_t n) {
+  return map_cy_points(points, [n](const at::Tensor& t) { return t.narrow(0, 0, n); });
+}
+
+void write_scalar(Hdf5File& file, const std::string& name, double value) {
+  file.write_tensor(name, at::scalar_tensor(value, at::kDouble));
+}
+
+void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
+                      const Hypersurface& surface, const char* status) {
+  file.write_int_attribute("/", "total_epochs", c.training.epochs);
+  file.write_string_attribute("/", "optimizer", c.optimizer.name);
+  file.write_string_attribute("/", "monge_ampere", c.cy_loss.monge_ampere);
+  file.write_string_attribute("/", "kappa", c.cy_loss.kappa);
+  write_cy_run_attributes(file, c, o, surface, status);
+}
+
+// /final: per-point η ratios and weights on the validation points, σ and κ, and the curvature measures when asked.
+void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface& surface,
+                 const CYPointSet& validation, const CYMeasuresConfig& measures_config, CYExperimentSummary& summary) {
+  // Per-point η·Vol_CY/Vol_K on the validation points: σ = mean(w |1 − ratio|)/mean(w) (cy_measures.h).
+  const at::Tensor det_g = model_det(model, validation);
+  const CYAccuracy accuracy = cy_accuracy(validation.weights, validation.omega_sq, det_g);
+  const at::Tensor eta_ratio = det_g / validation.omega_sq * (accuracy.vol_cy / accuracy.vol_k);
+  file.write_tensor("final/validation/eta_ratio", eta_ratio);
+  file.write_tensor("final/validation/weights", validation.weights);
+  write_scalar(file, "final/sigma", accuracy.sigma);
+  write_scalar(file, "final/kappa", accuracy.kappa);
+  summary.sigma_final = accuracy.sigma;
+  summary.kappa_final = accuracy.kappa;
+  if (measures_config.curvature) {
+    // On the CPU (the variety's polynomial and the Newton charts live there): a CPU copy of a model trained
+    // elsewhere, on the CPU copy of the first validation points.
+    KahlerPhiModel cpu_model = model;
+    cpu_model.to(at::Device(at::kCPU));
+    const CYPointSet points = cy_points_to(
+        first_points(validation, std::min(measures_config.curvature_points, validation.size())), at::kCPU);
+    const CYCurvatureMeasures measures = cy_curvature_measures(surface, points, phi_model_potential(cpu_model));
+    file.write_tensor("final/curvature/ricci_scalar", measures.ricci_scalar.detach());
+    file.write_tensor("final/curvature/euler_density", measures.euler_density.detach());
+    write_scalar(file, "final/ricci_measure", measures.ricci_measure);
+    write_scalar(file, "final/max_abs_ricci_scalar", measures.max_abs_ricci_scalar);
+    write_scalar(file, "final/euler_characteristic", measures.euler_characteristic);
+    write_scalar(file, "final/euler_standard_error", measures.euler_standard_error);
+    summary.has_curvature = true;
+    summary.ricci_measure = measures.ricci_measure;
+    summary.max_abs_ricci_scalar = measures.max_abs_ricci_scalar;
+    summary.euler_characteristic = measures.euler_characteristic;
+    summary.euler_standard_error = measures.euler_standard_error;
+  }
+}
+
+void check_run(const ExperimentConfig& config) {
+  NMFLOW_CHECK(config.kind == "cy_metric", "run_cy_experiment: config kind is '", config.kind,
+               "'; allowed: cy_metric");
+}
+
+// The /epochs rows a resumed run keeps: those up to the checkpoint's epoch (rows an interrupted run wrote after its
+// last checkpoint are dropped and recomputed). Empty tensors when the file has no /epochs.
+std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch) {
+  std::map<std::string, at::Tensor> rows;
+  std::ifstream probe(output);
+  NMFLOW_CHECK(probe.good(), "--resume: no run file '", output, "' next to the checkpoint");
+  const Hdf5File file = Hdf5File::open(output);
+  NMFLOW_CHECK(file.exists("epochs/epoch"), "--resume: '", output, "' has no /epochs (not a cy_metric run file)");
+  const at::Tensor epoch = file.read_tensor("epochs/epoch").view({-1});
+  const at::Tensor keep = (epoch <= checkpoint_epoch).nonzero().view({-1});
+  rows["epoch"] = epoch.index_select(0, keep);
+  rows["steps"] = file.read_tensor("epochs/steps").view({-1}).index_select(0, keep);
+  for (const std::string& name : kEpochReals) {
+    rows[name] = file.read_tensor("epochs/" + name).view({-1}).index_select(0, keep);
+  }
+  return rows;
+}
+
+
+}  // namespace
+
+Hypersurface variety_hypersurface(const VarietyConfig& variety) {
+  std::map<std::string, std::complex<double>> params;
+  if (variety.has_psi) params["psi"] = std::complex<double>(variety.psi_re, variety.psi_im);
+  return make_hypersurface(variety.name, params);
+}
+
+void check_cy_points_fit(const Hypersurface& surface, const ExperimentConfig& config) {
+  check_memory_fits("points.train + points.validation",
+                    static_cast<double>(config.cy_points.train) + static_cast<double>(config.cy_points.validation),
+                    cy_point_set_bytes_per_point(surface), "points", "; lower points.train or points.validation");
+}
+
+CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config) {
+  return sample_cy_points(surface, config.cy_points.train, config.seed);
+}
+
+CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config) {
+  return sample_cy_points(surface, config.cy_points.validation, config.seed ^ kValidationSeedOffset);
+}
+
+void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
+                             const Hypersurface& surface, const std::string& status) {
+  file.write_string_attribute("/", "kind", c.kind);
+  file.write_string_attribute("/", "variety", c.variety.name);
+  file.write_string_attribute("/", "hypersurface", surface.name());
+  file.write_double_attribute("/", "psi_re", c.variety.psi_re);
+  file.write_double_attribute("/", "psi_im", c.variety.psi_im);
+  file.write_int_attribute("/", "dim", surface.dim());
+  file.write_int_attribute("/", "train_points", c.cy_points.train);
+  file.write_int_attribute("/", "validation_points", c.cy_points.validation);
+  file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
+  file.write_string_attribute("/", "status", status);
+  write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
+}
+
+CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
+                                      const CYExperimentHooks& hooks) {
+  check_run(config);
+  const Hypersurface surface = variety_hypersurface(config.variety);
+  // The samplers run on the CPU (seeded, so a run's points do not depend on the device); training and evaluation
+  // run on options.device.
+  const at::Device device(options.device.empty() ? "cpu" : options.device);
+  check_cy_points_fit(surface, config);
+  const CYPointSet train = cy_points_to(sample_train_points(surface, config), device);
+  const CYPointSet validation = cy_points_to(sample_validation_points(surface, config), device);
+  KahlerPhiModel model(phi_model_config(config), surface.n_coords());
+  model.to(device);
+  CYExperimentSummary summary;
+  summary.total_epochs = config.training.epochs;
+  summary.steps_per_epoch = train.size() / config.training.batch_size;
+  const CYTrainingOptions training = training_options(config, summary.steps_per_epoch);
+
+  // Checkpoint next to the output (experiment.h): written at every evaluation, continued by --resume.
+  CYTrainingOptions training_run = training;
+  training_run.checkpoint = checkpoint_path(options.output);
+  training_run.resume = options.resume;
+  std::map<std::string, at::Tensor> kept;
+  std::vector<std::string> config_changes;
+  if (options.resume) {
+    NMFLOW_CHECK(std::ifstream(training_run.checkpoint).good(), "--resume: no checkpoint '", training_run.checkpoint,
+                 "' (a cy_metric run writes one at every evaluation after epoch 0)");
+    config_changes = check_resume_config(config, options);
+    const int64_t checkpoint_epoch = Hdf5File::open(training_run.checkpoint).read_int_attribute("/", "cy_epoch");
+    kept = kept_epoch_rows(options.output, checkpoint_epoch);
+    summary.resumed_from_epoch = checkpoint_epoch;
+  } else {
+    // A checkpoint left by an earlier run into the same file would otherwise be resumed by a later --resume.
+    std::remove(training_run.checkpoint.c_str());
+  }
+
+  Hdf5File file = Hdf5File::create(options.output);
+  file.create_extendible("epochs/epoch", at::kLong, {1});
+  file.create_extendible("epochs/steps", at::kLong, {1});
+  for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
+  write_attributes(file, config, options, surface, "running");
+  if (options.resume) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
+  if (!config_changes.empty()) write_resume_changes(file, config_changes);
+  file.flush();
+
+  summary.train_loss_final = std::numeric_limits<double>::quiet_NaN();
+  const auto append = [&](const CYEpochRecord& r) {
+    file.append_record("epochs/steps", one(r.steps));
+    file.append_record("epochs/wall_seconds", one(r.wall_seconds));
+    file.append_record("epochs/cpu_seconds", one(r.cpu_seconds));
+    file.append_record("epochs/train_loss", one(r.train_loss));
+    file.append_record("epochs/sigma", one(r.sigma));
+    file.append_record("epochs/kappa", one(r.kappa));
+    file.append_record("epochs/epoch", one(r.epoch));
+    if (r.epoch == 0) summary.sigma_initial = r.sigma;
+    summary.epochs_done = r.epoch;
+    summary.steps_done = r.steps;
+    summary.wall_seconds = r.wall_seconds;
+    summary.train_loss_final = r.train_loss;
+    summary.records += 1;
+  };
+  for (int64_t i = 0; !kept.empty() && i < kept["epoch"].size(0); ++i) {  // the resumed run's earlier rows
+    CYEpochRecord r;
+    r.epoch = kept["epoch"][i].item<int64_t>();
+    r.steps = kept["steps"][i].item<int64_t>();
+    r.wall_seconds = kept["wall_seconds"][i].item<double>();
+    r.cpu_seconds = kept["cpu_seconds"][i].item<double>();
+    r.train_loss = kept["train_loss"][i].item<double>();
+    r.sigma = kept["sigma"][i].item<double>();
+    r.kappa = kept["kappa"][i].item<double>();
+    append(r);
+  }
+  file.flush();
+  const auto on_record = [&](const CYEpochRecord& r) {
+    append(r);
+    if (hooks.on_epoch) hooks.on_epoch(r, config.training.epochs);
+    if (hooks.stop_requested && hooks.stop_requested() && r.epoch < config.training.epochs) throw StopTraining{};
+  };
+  // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
+  try {
+    try {
+      train_phi_model(model, train, validation, training_run, on_record);
+    } catch (const StopTraining&) {
+      summary.interrupted = true;
+    }
+    write_final(file, model, surface, validation, config.measures, summary);
+  } catch (const std::exception& error) {
+    mark_run_failed(file, error);
+    throw;
+  }
+  write_attributes(file, config, options, surface, summary.interrupted ? "interrupted" : "complete");
+  file.flush();
+  return summary;
+}
+
+}  // namespace nmflow

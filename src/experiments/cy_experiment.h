@@ -1,0 +1,78 @@
+#pragma once
+// Calabi–Yau experiments of `nmflow run` (io/config_schema.h, docs/config.md "Calabi–Yau kinds"; file layout in
+// docs/hdf5.md "Calabi–Yau runs"):
+//   cy_metric   line-sampler points on the variety (train: seed, validation: an independent stream), the Kähler
+//               φ-model trained by train_phi_model on the Monge–Ampère loss, σ/κ appended to /epochs after every
+//               evaluation (flushed: a killed run leaves every record), then per-point η ratios and weights on the
+//               validation points and, with measures.curvature, the curvature measures of the trained metric;
+//   donaldson   balanced metrics for each k of donaldson.k (donaldson_experiment.h).
+// cy_metric samples its points on the CPU and trains on options.device (cpu or cuda; the curvature measures run on a
+// CPU copy); donaldson runs on the CPU. cy_metric writes a checkpoint (<output>.checkpoint: parameters, Adam state, generator, epoch,
+// training time) at every evaluation after epoch 0; Ctrl-C stops at the next evaluation and still writes /final;
+// --resume continues from the checkpoint (also to a larger training.epochs) and reproduces an uninterrupted run bit
+// for bit on the CPU.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "training/cy_training.h"
+#include "experiments/experiment.h"
+#include "geometry/kahler/cy_point_set.h"
+#include "geometry/kahler/hypersurface.h"
+#include "io/config_schema.h"
+
+namespace nmflow {
+
+class Hdf5File;
+
+// The variety of a validated config (make_hypersurface with ψ for the Dwork members).
+Hypersurface variety_hypersurface(const VarietyConfig& variety);
+
+// The training (or balancing) points and the validation points of a CY config: line-sampler points drawn from
+// `seed` and from seed ^ 0x9E3779B97F4A7C15 (the probe-stream offset of the real kind).
+// Refuses (nmflow::Error naming points.train and points.validation) a run whose point sets alone cannot fit in
+// memory, before any sampling (common/memory_budget.h).
+void check_cy_points_fit(const Hypersurface& surface, const ExperimentConfig& config);
+
+CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config);
+CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config);
+
+// The root attributes every CY run file carries (kind, variety, ψ, dimension, point counts, quick, status) and the
+// provenance (io/provenance.h); each kind adds its own.
+void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& config, const ExperimentRunOptions& options,
+                             const Hypersurface& surface, const std::string& status);
+
+struct CYExperimentHooks {
+  // After every evaluation (epoch 0 = Fubini–Study, then every training.eval_every epochs and the last), with the
+  // number of epochs the run will take.
+  std::function<void(const CYEpochRecord& record, int64_t total_epochs)> on_epoch;
+  // Checked at every evaluation; true stops training there (the final datasets are still written).
+  std::function<bool()> stop_requested;
+};
+
+struct CYExperimentSummary {
+  int64_t epochs_done = 0;
+  int64_t total_epochs = 0;
+  int64_t steps_done = 0;
+  int64_t steps_per_epoch = 0;
+  bool interrupted = false;
+  double sigma_initial = 0.0;   // σ of Fubini–Study (epoch 0) on the validation points
+  double sigma_final = 0.0;     // σ of the trained model there
+  double kappa_final = 0.0;
+  double train_loss_final = 0.0;  // NaN when no epoch ran
+  double wall_seconds = 0.0;      // training time (evaluations excluded)
+  int64_t records = 0;            // entries of /epochs
+  int64_t resumed_from_epoch = 0;  // > 0: the run continued a checkpoint taken after this epoch
+  bool has_curvature = false;     // the fields below are set only with measures.curvature
+  double ricci_measure = 0.0;
+  double max_abs_ricci_scalar = 0.0;
+  double euler_characteristic = 0.0;
+  double euler_standard_error = 0.0;
+};
+
+// Builds everything, trains, writes options.output (and its checkpoint). Throws nmflow::Error (config.kind must be
+// cy_metric; with options.resume, the checkpoint and the run file must exist).
+CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
+                                      const CYExperimentHooks& hooks = {});
+
+}  // namespace nmflow

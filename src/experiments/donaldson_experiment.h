@@ -1,0 +1,41 @@
+#pragma once
+// The `donaldson` kind of `nmflow run` (docs/config.md "Calabi–Yau kinds", docs/hdf5.md "Calabi–Yau runs"):
+// Donaldson's balanced metric for each degree k of donaldson.k, balanced on the training points
+// (geometry/kahler/donaldson.h) and judged by σ on the validation points; one /donaldson record per k, appended
+// and flushed as it is made. CPU only; no checkpoint (each k starts from h = I).
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "experiments/experiment.h"
+#include "io/config_schema.h"
+
+namespace nmflow {
+
+struct DonaldsonRecord {
+  int64_t k = 0;
+  int64_t sections = 0;     // N_k, the dimension of the monomial basis of H⁰(X, O(k))
+  int64_t iterations = 0;   // T-operator updates done
+  double residual = 0.0;    // balance residual ‖T hᵀ − I‖_F/√N_k of the final h
+  double sigma = 0.0;       // σ of the balanced metric on the validation points
+  double kappa = 0.0;
+  double seconds = 0.0;     // wall time of the balancing iteration and the σ evaluation
+};
+
+struct DonaldsonHooks {
+  std::function<void(const DonaldsonRecord& record, int64_t total_degrees)> on_degree;
+  // Checked before each degree; true stops the run there.
+  std::function<bool()> stop_requested;
+};
+
+struct DonaldsonSummary {
+  double sigma_fs = 0.0;   // σ of Fubini–Study on the validation points (for comparison with k = 1)
+  std::vector<DonaldsonRecord> degrees;
+  int64_t total_degrees = 0;
+  bool interrupted = false;
+};
+
+DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
+                                          const DonaldsonHooks& hooks = {});
+
+}  // namespace nmflow

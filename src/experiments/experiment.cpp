@@ -1,0 +1,339 @@
+#include "experiments/experiment.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <optional>
+
+#include "common/error.h"
+#include "common/memory_budget.h"
+#include "experiments/experiment_model.h"
+#include "training/losses.h"
+#include "experiments/ntk_recording.h"
+#include "training/perelman.h"
+#include "geometry/manifolds/left_invariant_su2.h"
+#include "geometry/manifolds/reference_metric.h"
+#include "geometry/manifolds/sampler.h"
+#include "geometry/manifolds/space_forms.h"
+#include "io/config_entries.h"
+#include "io/config_yaml.h"
+#include "io/provenance.h"
+#include "io/run_status.h"
+#include "io/trajectory_recorder.h"
+#include "models/matrix_jet_ops.h"
+#include "models/neural_metric.h"
+
+namespace nmflow {
+
+namespace {
+
+const std::vector<std::string> kStaticDatasets = {"points/train_x", "points/train_weights", "points/probe_x",
+                                                  "points/probe_weights", "initial/g", "initial/ricci",
+                                                  "initial/scalar"};
+
+MetricJet jet_to(const MetricJet& jet, const at::TensorOptions& options) {
+  return MetricJet{jet.g.to(options), jet.dg.to(options), jet.d2g.to(options)};
+}
+
+MetricJet jet_sum(const MetricJet& a, const MetricJet& b) { return MetricJet{a.g + b.g, a.dg + b.dg, a.d2g + b.d2g}; }
+
+double range(const at::Tensor& scalar) {
+  return (scalar.max() - scalar.min()).item<double>();
+}
+
+// What one training point holds at least while the loss is differentiated: x, its weight and the background 2-jet
+// (n + 1 + n² + n³ + n⁴ doubles), and per hidden layer the network's 2-jet (1 + n + n(n+1)/2 rows of its width) before
+// and after the activation, kept for the backward pass.
+double bytes_per_training_point(const ExperimentConfig& c, int64_t n) {
+  const double d = static_cast<double>(n);
+  double values = d + 1.0 + d * d + d * d * d + d * d * d * d;
+  for (const int64_t width : c.model.hidden) values += 2.0 * (1.0 + d + d * (d + 1.0) / 2.0) * static_cast<double>(width);
+  return 8.0 * values;
+}
+
+// Everything the loss and the observations need, built identically for fresh and resumed runs.
+class RealMetricFlow {
+ public:
+  RealMetricFlow(const ExperimentConfig& c, const c10::Device& device)
+      : config_(c),
+        options_(at::TensorOptions().dtype(c.dtype == "float32" ? at::kFloat : at::kDouble).device(device)),
+        reference_(make_reference_metric(c.manifold.name, c.manifold.params)),
+        sampler_(make_sampler(c.manifold.sampler, c.manifold.sampler_params)),
+        backend_(parse_curvature_backend(c.loss.curvature_backend)),
+        model_(make_experiment_network(c, reference_->dim(), device)) {
+    check_memory_fits("points.train", static_cast<double>(c.points.train), bytes_per_training_point(c, reference_->dim()),
+                      "training points", "; lower points.train (or set points.resample_every to train on fresh "
+                      "smaller samples)");
+    set_train_points(sampler_->sample(c.points.train, c.seed));
+    const PointSet probes = experiment_probe_points(c, *sampler_, c.points.probe);
+    probe_x_ = probes.x.to(options_);
+    probe_weights_ = probes.weights;
+    probe_background_ = jet_to(reference_->jet(probes.x), options_);
+    const at::NoGradGuard no_grad;
+    volume_target_ = c.loss.volume_target > 0.0
+                         ? c.loss.volume_target
+                         : metric_volume(train_weights_, jet(train_x_, train_background_)).item<double>();
+  }
+
+  void set_train_points(const PointSet& points) {
+    train_cpu_ = points;
+    train_x_ = points.x.to(options_);
+    train_weights_ = points.weights.to(options_);
+    train_background_ = jet_to(reference_->jet(points.x), options_);
+    if (config_.loss.name == "perelman_f") log_measure_ = log_measure_density(points.x);
+  }
+
+  LossValue loss() const {
+    const MetricJet g = jet(train_x_, train_background_);
+    LossValue value;
+    if (config_.loss.name == "einstein") {
+      EinsteinOptions options;
+      if (config_.loss.has_lambda) options.lambda = config_.loss.lambda;
+      value = einstein_loss(train_weights_, g, backend_, options);
+    } else if (config_.loss.name == "ricci_norm") {
+      value = ricci_norm_loss(train_weights_, g, backend_);
+    } else {
+      // Gradient descent on −F ascends Perelman's F (docs/design.md §4).
+      value = perelman_f(train_weights_, g, slaved_dilaton(g, log_measure_), backend_);
+      value.total = -value.total;
+    }
+    if (config_.loss.volume_weight > 0.0) {
+      value = add_loss(value, volume_penalty(train_weights_, g, volume_target_), config_.loss.volume_weight);
+    }
+    // The loss and the penalty both report "volume" (the same Vol_g): record each name once.
+    std::vector<std::pair<std::string, double>> unique;
+    for (const auto& term : value.terms) {
+      bool seen = false;
+      for (const auto& kept : unique) seen = seen || kept.first == term.first;
+      if (!seen) unique.push_back(term);
+    }
+    value.terms = std::move(unique);
+    return value;
+  }
+
+  // g, Ric and R at the probe points (detached).
+  TrajectoryRecord observe() const {
+    const at::NoGradGuard no_grad;
+    const CurvatureFields fields = curvature_fields(jet(probe_x_, probe_background_), backend_);
+    TrajectoryRecord record;
+    record.g = model_metric(probe_x_, probe_background_);
+    record.ricci = fields.ricci;
+    record.scalar = fields.scalar;
+    return record;
+  }
+
+  std::vector<at::Tensor> parameters() const { return model_.parameters(); }
+  const NeuralMetric& network() const { return model_; }
+  const Sampler& sampler() const { return *sampler_; }
+  const PointSet& train_points() const { return train_cpu_; }
+  const at::Tensor& probe_x() const { return probe_x_; }
+  const at::Tensor& probe_weights() const { return probe_weights_; }
+
+ private:
+  // The trained metric: the network composed with the background jet (see experiment.h).
+  MetricJet jet(const at::Tensor& x, const MetricJet& background) const {
+    const MetricJet net = model_.jet(x);
+    if (config_.model.background == "none") return net;
+    // conformal: the head with ĝ = I gives e^{2u} I, and (e^{2u} I)·g₀ = e^{2u} g₀ by the Leibniz rule.
+    return config_.model.head == "conformal" ? jet_matmul(net, background) : jet_sum(background, net);
+  }
+
+  at::Tensor model_metric(const at::Tensor& x, const MetricJet& background) const {
+    const at::Tensor net = model_.metric(x);
+    if (config_.model.background == "none") return net;
+    return config_.model.head == "conformal" ? at::matmul(net, background.g) : background.g + net;
+  }
+
+  // ℓ = log(dμ/dⁿx) of the sampling measure, up to a constant (perelman.h, variant (b)): the uniform torus has a
+  // flat density; uniform sphere points and Haar S³ points have the density of the unit round metric.
+  ScalarJet2 log_measure_density(const at::Tensor& x) const {
+    const std::string& s = config_.manifold.sampler;
+    if (s == "torus") return ScalarJet2{};
+    const std::unique_ptr<ReferenceMetric> round =
+        s == "sphere" ? make_round_sphere(reference_->dim(), 1.0) : make_left_invariant_su2(1.0, 1.0, 1.0);
+    const ScalarJet2 l = log_volume_density_jet(jet_to(round->jet(x), options_));
+    return l;
+  }
+
+  const ExperimentConfig& config_;
+  at::TensorOptions options_;
+  std::unique_ptr<ReferenceMetric> reference_;
+  std::unique_ptr<Sampler> sampler_;
+  CurvatureBackend backend_;
+  NeuralMetric model_;
+  PointSet train_cpu_;
+  at::Tensor train_x_, train_weights_, probe_x_, probe_weights_;
+  MetricJet train_background_, probe_background_;
+  ScalarJet2 log_measure_;
+  double volume_target_ = 0.0;
+};
+
+TrainerOptions trainer_options(const ExperimentConfig& c) {
+  TrainerOptions o;
+  o.optimizer.kind = c.optimizer.name == "sgd" ? OptimizerKind::GradientDescent : parse_optimizer(c.optimizer.name);
+  o.learning_rate = c.optimizer.lr;
+  o.schedule = parse_learning_rate_schedule(c.optimizer.schedule);
+  o.decay_rate = c.optimizer.decay_rate;
+  o.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps : c.optimizer.steps;
+  o.min_learning_rate = c.optimizer.min_lr;
+  o.clip_grad_norm = c.optimizer.clip;
+  o.seed = c.seed;
+  return o;
+}
+
+// Trainer state + current training points, written aside and renamed so a kill never leaves half a checkpoint.
+void write_checkpoint(const Trainer& trainer, const PointSet& points, const std::string& path) {
+  const std::string partial = path + ".partial";
+  trainer.save_checkpoint(partial);
+  {
+    Hdf5File file = Hdf5File::open(partial, Hdf5Mode::read_write);
+    file.write_tensor("experiment/train_x", points.x);
+    file.write_tensor("experiment/train_weights", points.weights);
+    file.write_tensor("experiment/train_chart", points.chart);
+  }
+  NMFLOW_CHECK(std::rename(partial.c_str(), path.c_str()) == 0, "cannot write checkpoint '", path, "'");
+}
+
+void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o, const char* status) {
+  file.write_string_attribute("/", "kind", c.kind);
+  file.write_string_attribute("/", "manifold", c.manifold.name);
+  file.write_string_attribute("/", "sampler", c.manifold.sampler);
+  file.write_string_attribute("/", "loss", c.loss.name);
+  file.write_string_attribute("/", "optimizer", c.optimizer.name);
+  file.write_int_attribute("/", "total_steps", c.optimizer.steps);
+  file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
+  file.write_string_attribute("/", "status", status);
+  file.write_string_attribute("/", "measure", "integral f dV_g ~ mean(weights * f * sqrt(det g)) in chart coordinates");
+  write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
+}
+
+}  // namespace
+
+std::string checkpoint_path(const std::string& output) { return output + ".checkpoint"; }
+
+std::vector<std::string> check_resume_config(const ExperimentConfig& config, const ExperimentRunOptions& options) {
+  NMFLOW_CHECK(std::ifstream(options.output).good(), "--resume: no run file '", options.output,
+               "' (the checkpoint continues the run recorded there)");
+  const Hdf5File file = Hdf5File::open(options.output);
+  NMFLOW_CHECK(file.has_attribute("/", "config"), "--resume: '", options.output,
+               "' records no configuration (not a run file of nmflow run)");
+  ExperimentConfig was = load_config(file.read_string_attribute("/", "config"), options.output + " (its config)").config;
+  if (file.has_attribute("/", "quick") && file.read_int_attribute("/", "quick") != 0) apply_quick(was);
+  const std::vector<std::string> differences = config_differences(was, config);
+  if (differences.empty() || options.resume_changed) return differences;
+  std::string list;
+  for (const std::string& d : differences) list += (list.empty() ? "" : "; ") + d;
+  throw Error("--resume: the configuration differs from the run being resumed in '" + options.output + "' (" +
+              list + "); only the step budget (optimizer.steps, training.epochs, training.max_wall_seconds), "
+              "recording.output and threads may change. Restore those values, rerun without --resume to start "
+              "afresh, or add --resume-changed to continue with the new values");
+}
+
+ExperimentSummary run_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
+                                 const ExperimentHooks& hooks) {
+  NMFLOW_CHECK(config.kind == "real_metric_flow", "run_experiment runs kind real_metric_flow, got '", config.kind,
+               "' (cy_metric: run_cy_experiment; donaldson: run_donaldson_experiment)");
+  RealMetricFlow flow(config, c10::Device(options.device.empty() ? "cpu" : options.device));
+  const Trainer::BeforeStepFn resample = [&](int64_t step, at::Generator& generator) {
+    const int64_t every = config.points.resample_every;
+    if (every > 0 && step > 0 && step % every == 0) flow.set_train_points(flow.sampler().draw(config.points.train, generator));
+  };
+  Trainer trainer(flow.parameters(), [&] { return flow.loss(); }, trainer_options(config), resample);
+  // Θ_0 before any checkpoint is loaded: the network still holds its initial parameters, which config.seed
+  // determines, so a resumed run recomputes the Θ_0 of the original run.
+  const NtkRecording ntk(config.recording, flow.network(), flow.probe_x());
+  const std::string checkpoint = checkpoint_path(options.output);
+  ExperimentSummary summary;
+  summary.total_steps = config.optimizer.steps;
+
+  std::optional<TrajectoryRecorder> recorder;
+  std::vector<std::string> config_changes;
+  if (options.resume) {
+    NMFLOW_CHECK(std::ifstream(checkpoint).good(), "--resume: no checkpoint '", checkpoint,
+                 "' (a run writes one every recording.checkpoint_every steps, at its end and when interrupted)");
+    config_changes = check_resume_config(config, options);
+    trainer.load_checkpoint(checkpoint);
+    {
+      const Hdf5File file = Hdf5File::open(checkpoint);
+      flow.set_train_points(PointSet{file.read_tensor("experiment/train_x"), file.read_tensor("experiment/train_weights"),
+                                     file.read_tensor("experiment/train_chart"), flow.train_points().measure});
+    }
+    summary.resumed_from = trainer.steps_done();
+    recorder.emplace(TrajectoryRecorder::resume(options.output, trainer.steps_done(), kStaticDatasets));
+  } else {
+    // A checkpoint left by an earlier run into the same file would otherwise be resumed by a later --resume.
+    std::remove(checkpoint.c_str());
+    recorder.emplace(TrajectoryRecorder::create(options.output));
+    Hdf5File& file = recorder->file();
+    file.write_tensor("points/train_x", flow.train_points().x);
+    file.write_tensor("points/train_weights", flow.train_points().weights);
+    file.write_tensor("points/probe_x", flow.probe_x());
+    file.write_tensor("points/probe_weights", flow.probe_weights());
+  }
+  write_attributes(recorder->file(), config, options, "running");
+  if (!config_changes.empty()) write_resume_changes(recorder->file(), config_changes);
+  recorder->file().flush();
+
+  // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
+  try {
+    if (!options.resume) {
+      Hdf5File& file = recorder->file();
+      const TrajectoryRecord initial = trainer.guarded([&] { return flow.observe(); });
+      file.write_tensor("initial/g", initial.g);
+      file.write_tensor("initial/ricci", initial.ricci);
+      file.write_tensor("initial/scalar", initial.scalar);
+      if (ntk.due(0, config.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
+      file.flush();
+    }
+    summary.scalar_range_initial = range(trainer.guarded([&] { return flow.observe(); }).scalar);
+    summary.first_loss = std::numeric_limits<double>::quiet_NaN();
+    summary.last_loss = summary.first_loss;
+    const int64_t total = config.optimizer.steps;
+    while (trainer.steps_done() < total) {
+      if (hooks.stop_requested && hooks.stop_requested()) {
+        summary.interrupted = true;
+        break;
+      }
+      const StepRecord step = trainer.step();
+      if (std::isnan(summary.first_loss)) summary.first_loss = step.loss;
+      summary.last_loss = step.loss;
+      const int64_t done = trainer.steps_done();
+      if (done % config.recording.every == 0 || done == total) {
+        TrajectoryRecord record = trainer.guarded([&] { return flow.observe(); });
+        record.steps_done = done;
+        record.time = trainer.time();
+        record.learning_rate = step.learning_rate;
+        record.loss = step.loss;
+        record.grad_norm = step.grad_norm;
+        record.terms = step.terms;
+        recorder->record(record);
+      }
+      if (ntk.due(done, total)) recorder->record_ntk(ntk.measure(flow.network(), done, trainer.time()));
+      if (config.recording.checkpoint_every > 0 && done % config.recording.checkpoint_every == 0 && done < total) {
+        write_checkpoint(trainer, flow.train_points(), checkpoint);
+      }
+      if (hooks.on_step) hooks.on_step(step, total);
+    }
+    write_checkpoint(trainer, flow.train_points(), checkpoint);
+    summary.checkpoint = checkpoint;
+    summary.steps_done = trainer.steps_done();
+    summary.flow_time = trainer.time();
+    const TrajectoryRecord final_state = trainer.guarded([&] { return flow.observe(); });
+    summary.scalar_range_final = range(final_state.scalar);
+    summary.scalar_mean_final = final_state.scalar.mean().item<double>();
+    summary.records = recorder->record_count();
+  } catch (const std::exception& error) {
+    mark_run_failed(recorder->file(), error);
+    throw;
+  }
+  write_attributes(recorder->file(), config, options, summary.interrupted ? "interrupted" : "complete");
+  recorder->file().flush();
+  return summary;
+}
+
+}  // namespace nmflow

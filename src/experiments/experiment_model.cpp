@@ -1,0 +1,52 @@
+#include "experiments/experiment_model.h"
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+namespace nmflow {
+
+namespace {
+
+// Probe points are drawn from a stream independent of the training points'.
+constexpr uint64_t kProbeSeedOffset = 0x9E3779B97F4A7C15ull;
+
+MlpConfig trunk_config(const ExperimentConfig& c, int64_t n) {
+  MlpConfig trunk;
+  trunk.input_dim = n;
+  trunk.hidden = c.model.hidden;
+  trunk.activation = parse_activation(c.model.activation);
+  trunk.parameterisation = parse_parameterisation(c.model.parameterisation);
+  trunk.sigma_w = c.model.sigma_w;
+  trunk.sigma_b = c.model.sigma_b;
+  trunk.seed = c.seed;
+  trunk.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
+  return trunk;
+}
+
+MetricHead head_config(const ExperimentConfig& c, int64_t n) {
+  MetricHead head;
+  head.kind = parse_metric_head(c.model.head);
+  head.dim = n;
+  return head;
+}
+
+}  // namespace
+
+NeuralMetric make_experiment_network(const ExperimentConfig& config, int64_t n, const c10::Device& device) {
+  NeuralMetric model(trunk_config(config, n), head_config(config, n));
+  model.trunk().to(device);
+  if (config.model.init_scale != 1.0) {
+    // Scaling the last layer at initialisation sets the size of the initial perturbation of g₀.
+    const at::NoGradGuard no_grad;
+    const Mlp::Layer& last = model.trunk().layers().back();
+    last.weight.mul_(config.model.init_scale);
+    last.bias.mul_(config.model.init_scale);
+  }
+  return model;
+}
+
+PointSet experiment_probe_points(const ExperimentConfig& config, const Sampler& sampler, int64_t count) {
+  return sampler.sample(count, config.seed ^ kProbeSeedOffset);
+}
+
+}  // namespace nmflow
