@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "io/config_entries.h"
 #include "io/config_yaml.h"
 
 namespace nmflow::cli {
@@ -14,6 +15,7 @@ namespace {
 
 struct ConfigOptions {
   bool print_default = false;
+  std::string kind;
   std::string check;
   std::vector<std::string> sets;
 };
@@ -47,7 +49,10 @@ void add_config_command(CLI::App& app) {
   auto options = std::make_shared<ConfigOptions>();
   CLI::App* command = app.add_subcommand("config", "Print the default experiment or validate a configuration");
   CLI::Option* print = command->add_flag("--print-default", options->print_default,
-                                         "Print the embedded default experiment (YAML)");
+                                         "Print the embedded default experiment (YAML); with --kind, every key of "
+                                         "that kind at its default");
+  command->add_option("--kind", options->kind, "With --print-default: real_metric_flow, cy_metric or donaldson")
+      ->needs(print);
   CLI::Option* check =
       command->add_option("--check", options->check, "Validate a configuration file")->check(CLI::ExistingFile);
   print->excludes(check);
@@ -55,7 +60,7 @@ void add_config_command(CLI::App& app) {
       ->allow_extra_args(false);
   command->callback([options] {
     if (options->print_default) {
-      fmt::print("{}", default_config_text());
+      fmt::print("{}", options->kind.empty() ? default_config_text() : default_config_yaml(options->kind));
       return;
     }
     if (options->check.empty()) {

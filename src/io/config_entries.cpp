@@ -4,6 +4,11 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
+
+#include "common/error.h"
+#include "io/config_yaml.h"
+#include "io/config_yaml_kinds.h"
 
 namespace nmflow {
 
@@ -23,9 +28,12 @@ void add_optimizer(std::map<std::string, std::string>& e, const OptimizerConfig&
   e["optimizer.name"] = o.name;
   e["optimizer.lr"] = text(o.lr);
   e["optimizer.schedule"] = o.schedule;
-  e["optimizer.decay_rate"] = text(o.decay_rate);
-  e["optimizer.min_lr"] = text(o.min_lr);
-  e["optimizer.schedule_steps"] = text(o.schedule_steps);
+  // Each schedule's own keys only: the others are rejected when given (and unused).
+  if (o.schedule == "exponential") e["optimizer.decay_rate"] = text(o.decay_rate);
+  if (o.schedule == "cosine") {
+    e["optimizer.min_lr"] = text(o.min_lr);
+    e["optimizer.schedule_steps"] = text(o.schedule_steps);
+  }
   e["optimizer.clip"] = text(o.clip);
   if (with_steps) e["optimizer.steps"] = text(o.steps);
 }
@@ -57,7 +65,8 @@ void add_real_metric_flow(std::map<std::string, std::string>& e, const Experimen
   e["loss.name"] = c.loss.name;
   if (c.loss.has_lambda) e["loss.params.lambda"] = text(c.loss.lambda);
   e["loss.params.volume_weight"] = text(c.loss.volume_weight);
-  e["loss.params.volume_target"] = text(c.loss.volume_target);
+  // 0 stands for "the initial metric's volume", which cannot be written as a value.
+  if (c.loss.volume_target > 0.0) e["loss.params.volume_target"] = text(c.loss.volume_target);
   e["loss.curvature_backend"] = c.loss.curvature_backend;
   add_optimizer(e, c.optimizer, true);
   e["recording.every"] = text(c.recording.every);
@@ -138,6 +147,43 @@ std::vector<std::string> config_differences(const ExperimentConfig& was, const E
     if (before != after) differences.push_back(key + ": " + before + " -> " + after);
   }
   return differences;
+}
+
+std::string default_config_yaml(const std::string& kind) {
+  const std::vector<std::string>& kinds = experiment_kinds();
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::string allowed;
+    for (const std::string& k : kinds) allowed += (allowed.empty() ? "" : ", ") + k;
+    throw Error("--kind: unknown experiment kind '" + kind + "'; allowed: " + allowed);
+  }
+  const std::map<std::string, std::string> entries =
+      config_entries(load_config("kind: " + kind + "\n", "<defaults of " + kind + ">").config);
+  // Top-level keys first, then each section in the order docs/config.md documents them.
+  const std::vector<std::string> order = {"kind",  "seed",      "device",   "dtype",     "threads",
+                                          "manifold", "variety", "points", "model",     "loss",
+                                          "optimizer", "training", "measures", "donaldson", "recording"};
+  std::ostringstream out;
+  std::vector<std::string> open;  // the sections of the previous line
+  for (const std::string& head : order) {
+    for (const auto& [key, value] : entries) {
+      if (key.substr(0, key.find('.')) != head) continue;
+      std::vector<std::string> path;
+      for (size_t start = 0;;) {
+        const size_t dot = key.find('.', start);
+        path.push_back(key.substr(start, dot - start));
+        if (dot == std::string::npos) break;
+        start = dot + 1;
+      }
+      size_t common = 0;
+      while (common + 1 < path.size() && common < open.size() && open[common] == path[common]) ++common;
+      for (size_t depth = common; depth + 1 < path.size(); ++depth) {
+        out << std::string(2 * depth, ' ') << path[depth] << ":\n";
+      }
+      out << std::string(2 * (path.size() - 1), ' ') << path.back() << ": " << value << "\n";
+      open.assign(path.begin(), path.end() - 1);
+    }
+  }
+  return out.str();
 }
 
 }  // namespace nmflow

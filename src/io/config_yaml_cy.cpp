@@ -206,7 +206,11 @@ void check_cy_top_level(const ConfigReader& root, const ExperimentConfig& c) {
 
 YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
   const YAML::Node& p = parent;  // the const operator[] never inserts the key
-  return p.IsMap() ? p[section] : YAML::Node();
+  if (!p.IsMap()) return YAML::Node();
+  // A missing key gives an invalid node, whose IsMap() throws yaml-cpp's bare "invalid node": an absent section
+  // (e.g. `kind: donaldson` alone, every key at its default) is an empty one.
+  const YAML::Node child = p[section];
+  return child.IsDefined() ? child : YAML::Node();
 }
 
 }  // namespace

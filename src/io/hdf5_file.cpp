@@ -151,6 +151,15 @@ void Hdf5File::create_group(const std::string& group) { impl_->create_groups(gro
 
 bool Hdf5File::exists(const std::string& object) const { return impl_->exists(object); }
 
+std::vector<std::string> Hdf5File::members(const std::string& group) const {
+  return impl_->guarded(group, "list group", [&] {
+    const H5::Group g = impl_->file.openGroup(absolute(group));
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < g.getNumObjs(); ++i) names.push_back(g.getObjnameByIdx(i));
+    return names;
+  });
+}
+
 void Hdf5File::write_tensor(const std::string& name, const at::Tensor& tensor) {
   const std::string where = c10::str("HDF5 file '", impl_->path, "': dataset '", absolute(name), "'");
   NMFLOW_CHECK(tensor.defined(), where, ": tensor is undefined");

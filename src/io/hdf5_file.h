@@ -39,6 +39,9 @@ class Hdf5File {
   void create_group(const std::string& group);
   // True when a group or dataset exists at `object` (any missing component gives false).
   bool exists(const std::string& object) const;
+  // The names of the objects (groups and datasets) directly in `group`, in HDF5's name order; throws if `group`
+  // is not a group.
+  std::vector<std::string> members(const std::string& group) const;
 
   // tensor: any shape and any supported dtype (float64, float32, int64, bool, complex128, complex64), any
   // device (copied to the CPU). Throws if `dataset` already exists.

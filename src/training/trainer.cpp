@@ -188,17 +188,9 @@ void Trainer::load_checkpoint(const std::string& path) {
   const int64_t count = file.read_int_attribute("/", "parameter_count");
   NMFLOW_CHECK(count == static_cast<int64_t>(parameters_.size()), "checkpoint ", path, " holds ", count,
                " parameters, this trainer has ", parameters_.size());
+  // Whatever state save_checkpoint wrote (the optimiser's own keys); load_state checks it against the kind.
   OptimizerState state;
-  for (const std::string& key : {std::string("adam_steps"), std::string("lbfgs_s"), std::string("lbfgs_y"),
-                                 std::string("lbfgs_previous_params"), std::string("lbfgs_previous_grad")}) {
-    if (file.exists("optimizer/" + key)) state[key] = file.read_tensor("optimizer/" + key);
-  }
-  for (size_t i = 0; i < parameters_.size(); ++i) {
-    for (const std::string prefix : {"adam_m_", "adam_v_"}) {
-      const std::string key = prefix + std::to_string(i);
-      if (file.exists("optimizer/" + key)) state[key] = file.read_tensor("optimizer/" + key);
-    }
-  }
+  for (const std::string& key : file.members("optimizer")) state[key] = file.read_tensor("optimizer/" + key);
   {
     const at::NoGradGuard no_grad;
     for (size_t i = 0; i < parameters_.size(); ++i) {

@@ -16,6 +16,7 @@
 
 #include "common/error.h"
 #include "experiments/experiment.h"
+#include "io/config_entries.h"
 #include "io/config_yaml.h"
 #include "io/hdf5_file.h"
 #include "support/tolerance.h"
@@ -626,4 +627,20 @@ TEST_CASE("A run whose training points cannot fit in memory is refused before an
     CHECK(has(message, "lower points.train"));
   }
   CHECK_FALSE(std::ifstream(path).good());  // refused before the file was created
+}
+
+TEST_CASE("Every kind's defaults print as YAML that loads back to the same configuration", "[io]") {
+  for (const char* kind : {"real_metric_flow", "cy_metric", "donaldson"}) {
+    INFO(kind);
+    const std::string text = default_config_yaml(kind);
+    INFO(text);
+    CHECK(text.rfind(std::string("kind: ") + kind + "\n", 0) == 0);
+    const ExperimentConfig defaults = load_config(std::string("kind: ") + kind + "\n", "t").config;
+    const ExperimentConfig printed = load_config(text, "printed").config;
+    CHECK(config_entries(printed) == config_entries(defaults));
+    CHECK(config_differences(printed, defaults).empty());
+  }
+  CHECK(has(default_config_yaml("cy_metric"), "training:\n  batch_size: 1000\n"));
+  CHECK_THROWS_WITH(default_config_yaml("ricci"),
+                    "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, cy_metric, donaldson");
 }
