@@ -12,6 +12,20 @@
 namespace nmflow::tile_gemm {
 
 void gemm_baseline(const GemmOperands& op) {
+  if (op.n <= 2) {
+    // A narrow C (the scalar head's output layer): one in-order sum per element, k innermost — the same operations
+    // in the same order as the row loop below, without its per-k pass over a one- or two-element row.
+    for (int64_t i = 0; i < op.m; ++i) {
+      const double* a_row = op.a + i * op.a_row;
+      double* c_row = op.c + i * op.ldc;
+      for (int64_t j = 0; j < op.n; ++j) {
+        double sum = op.accumulate ? c_row[j] : 0.0;
+        for (int64_t k = 0; k < op.k; ++k) sum = sum + a_row[k * op.a_col] * op.b[k * op.ldb + j];
+        c_row[j] = sum;
+      }
+    }
+    return;
+  }
   std::vector<double> acc(static_cast<size_t>(op.n));
   for (int64_t i = 0; i < op.m; ++i) {
     double* c_row = op.c + i * op.ldc;
