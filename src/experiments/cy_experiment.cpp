@@ -282,17 +282,14 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
     if (hooks.stop_requested && hooks.stop_requested() && r.epoch < config.training.epochs) throw StopTraining{};
   };
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
-  try {
+  record_failure_in(file, [&] {
     try {
       train_phi_model(model, train, validation, training_run, on_record);
     } catch (const StopTraining&) {
       summary.interrupted = true;
     }
     write_final(file, model, surface, validation, config.measures, summary);
-  } catch (const std::exception& error) {
-    mark_run_failed(file, error);
-    throw;
-  }
+  });
   write_attributes(file, config, options, surface, summary.interrupted ? "interrupted" : "complete");
   file.flush();
   return summary;

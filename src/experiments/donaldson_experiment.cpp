@@ -59,7 +59,7 @@ DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const 
   DonaldsonOptions balancing;
   balancing.max_iterations = config.donaldson.iterations;
   // A failure from here on leaves the file with status = failed and its message.
-  try {
+  record_failure_in(file, [&] {
     for (const int64_t k : config.donaldson.k) {
       if (hooks.stop_requested && hooks.stop_requested()) {
         summary.interrupted = true;
@@ -105,10 +105,7 @@ DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const 
       summary.degrees.push_back(record);
       if (hooks.on_degree) hooks.on_degree(record, summary.total_degrees);
     }
-  } catch (const std::exception& error) {
-    mark_run_failed(file, error);
-    throw;
-  }
+  });
   write_attributes(file, config, options, surface, summary.sigma_fs, summary.interrupted ? "interrupted" : "complete");
   file.flush();
   return summary;

@@ -280,7 +280,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
   recorder->file().flush();
 
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
-  try {
+  record_failure_in(recorder->file(), [&] {
     if (!options.resume) {
       Hdf5File& file = recorder->file();
       const TrajectoryRecord initial = trainer.guarded([&] { return flow.observe(); });
@@ -327,10 +327,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     summary.scalar_range_final = range(final_state.scalar);
     summary.scalar_mean_final = final_state.scalar.mean().item<double>();
     summary.records = recorder->record_count();
-  } catch (const std::exception& error) {
-    mark_run_failed(recorder->file(), error);
-    throw;
-  }
+  });
   write_attributes(recorder->file(), config, options, summary.interrupted ? "interrupted" : "complete");
   recorder->file().flush();
   return summary;

@@ -17,6 +17,18 @@ std::string run_failure_message(const std::exception& error);
 // (an HDF5 failure here leaves the file as it was).
 void mark_run_failed(Hdf5File& file, const std::exception& error) noexcept;
 
+// Runs `body` (a run's steps and final writes); an exception it throws marks `file` failed (mark_run_failed) and
+// propagates. The one place where a run's failure reaches its file.
+template <class F>
+void record_failure_in(Hdf5File& file, F&& body) {
+  try {
+    body();
+  } catch (const std::exception& error) {
+    mark_run_failed(file, error);
+    throw;
+  }
+}
+
 // A run resumed with --resume-changed: its differences from the resumed run's configuration ("key: was -> now"),
 // joined by "; ", as the attribute `resumed_with_changes`.
 void write_resume_changes(Hdf5File& file, const std::vector<std::string>& differences);
