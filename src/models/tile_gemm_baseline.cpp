@@ -2,8 +2,7 @@
 // sequence over k = 0 … K−1, in order, of a rounded product and a rounded sum — no fused multiply-add, which
 // baseline x86-64 lacks — so, like the vector kernels, a row of C depends neither on M, nor on the block or the
 // thread that computed it. ATen's mm (MKL) promises neither: its result for a row can change with the number of
-// threads and the call's shape (MKL's Intel code paths split the work differently), which broke every
-// bit-for-bit claim across thread counts and chunk sizes at this level.
+// threads and the call's shape (MKL's Intel code paths split the work differently).
 #include <cstdint>
 #include <vector>
 
