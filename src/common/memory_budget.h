@@ -12,7 +12,8 @@ namespace nmflow {
 // NMFLOW_MEMORY_LIMIT (bytes, e.g. for tests and shared machines) caps it.
 double available_memory_bytes();
 
-// Throws nmflow::Error when `items` × `bytes_per_item` exceeds available_memory_bytes():
+// Throws nmflow::Error when `items` × `bytes_per_item` exceeds available_memory_bytes() (requests under 256 MB are
+// taken to fit without asking):
 //   "<what>: <items> <item_name> need at least 12.3 GB (<bytes_per_item> bytes each), but 22.1 GB is available;
 //    at most <N> fit<advice>"
 void check_memory_fits(const std::string& what, double items, double bytes_per_item, const std::string& item_name,
