@@ -360,7 +360,7 @@ void run_local_ricci_check(const LocalRicciCheckOptions& o, const Invocation& in
       run_t2_cases(o.quick, o.seed, rows, failures, exponents);
     }
   } catch (const std::exception& error) {
-    if (Hdf5File* file = output.get()) file->write_string_attribute("/", "failure", run_failure_message(error));
+    if (Hdf5File* file = output.get()) mark_run_failed(*file, error);
     write_table("failed");
     throw;
   }

@@ -4,7 +4,6 @@
 #include <c10/util/Exception.h>
 #include <fmt/core.h>
 
-#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <string>
@@ -13,17 +12,18 @@
 #include "commands.h"
 #include "common/cpu_targets.h"
 #include "common/error.h"
+#include "io/run_status.h"
 
 namespace {
 
-// Error messages are printed on one line whatever the library put in them.
-std::string one_line(std::string message) {
-  std::replace(message.begin(), message.end(), '\n', ' ');
-  return message;
+// Error messages are printed on one line whatever the library put in them, as a failed run's file records them.
+int fail(const std::string& message, int code) {
+  fmt::print(stderr, "nmflow: error: {}\n", nmflow::one_line(message));
+  return code;
 }
 
-int fail(const std::string& message, int code) {
-  fmt::print(stderr, "nmflow: error: {}\n", one_line(message));
+int fail(const std::exception& error, int code) {
+  fmt::print(stderr, "nmflow: error: {}\n", nmflow::run_failure_message(error));
   return code;
 }
 
@@ -64,17 +64,15 @@ int main(int argc, char** argv) {
       }
       return fail(e.what() + allowed, 2);
     }
-    return fail(e.what(), 2);
+    return fail(e, 2);
   } catch (const nmflow::cli::UsageError& e) {
-    return fail(e.what(), 2);
+    return fail(e, 2);
   } catch (const nmflow::RunDiverged& e) {
-    return fail(e.what(), nmflow::kExitDiverged);
+    return fail(e, nmflow::kExitDiverged);
   } catch (const nmflow::Error& e) {
-    return fail(e.what(), 2);
-  } catch (const c10::Error& e) {
-    return fail(e.what_without_backtrace(), 1);
-  } catch (const std::exception& e) {
-    return fail(e.what(), 1);
+    return fail(e, 2);
+  } catch (const std::exception& e) {  // LibTorch's c10::Error included: without its backtrace
+    return fail(e, 1);
   }
   return 0;
 }

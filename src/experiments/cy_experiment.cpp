@@ -149,11 +149,9 @@ void check_run(const ExperimentConfig& config) {
 }
 
 // The /epochs rows a resumed run keeps: those up to the checkpoint's epoch (rows an interrupted run wrote after its
-// last checkpoint are dropped and recomputed). Empty tensors when the file has no /epochs.
+// last checkpoint are dropped and recomputed). check_resume_config has already required the run file.
 std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch) {
   std::map<std::string, at::Tensor> rows;
-  std::ifstream probe(output);
-  NMFLOW_CHECK(probe.good(), "--resume: no run file '", output, "' next to the checkpoint");
   const Hdf5File file = Hdf5File::open(output);
   NMFLOW_CHECK(file.exists("epochs/epoch"), "--resume: '", output, "' has no /epochs (not a cy_metric run file)");
   const at::Tensor epoch = file.read_tensor("epochs/epoch").view({-1});

@@ -226,11 +226,11 @@ std::vector<std::string> check_resume_config(const ExperimentConfig& config, con
   if (file.has_attribute("/", "quick") && file.read_int_attribute("/", "quick") != 0) apply_quick(was);
   const std::vector<std::string> differences = config_differences(was, config);
   if (differences.empty() || options.resume_changed) return differences;
-  std::string list;
+  std::string list, free;
   for (const std::string& d : differences) list += (list.empty() ? "" : "; ") + d;
+  for (const std::string& key : resumable_config_keys()) free += (free.empty() ? "" : ", ") + key;
   throw Error("--resume: the configuration differs from the run being resumed in '" + options.output + "' (" +
-              list + "); only the step budget (optimizer.steps, training.epochs, training.max_wall_seconds), "
-              "recording.output and threads may change. Restore those values, rerun without --resume to start "
+              list + "); only " + free + " may change. Restore those values, rerun without --resume to start "
               "afresh, or add --resume-changed to continue with the new values");
 }
 

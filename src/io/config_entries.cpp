@@ -158,13 +158,10 @@ std::string default_config_yaml(const std::string& kind) {
   }
   const std::map<std::string, std::string> entries =
       config_entries(load_config("kind: " + kind + "\n", "<defaults of " + kind + ">").config);
-  // Top-level keys first, then each section in the order docs/config.md documents them.
-  const std::vector<std::string> order = {"kind",  "seed",      "device",   "dtype",     "threads",
-                                          "manifold", "variety", "points", "model",     "loss",
-                                          "optimizer", "training", "measures", "donaldson", "recording"};
   std::ostringstream out;
   std::vector<std::string> open;  // the sections of the previous line
-  for (const std::string& head : order) {
+  // The kind's top-level keys and sections in the order validation lists them (config_yaml_kinds.h).
+  for (const std::string& head : kind_keys(kind, "")) {
     for (const auto& [key, value] : entries) {
       if (key.substr(0, key.find('.')) != head) continue;
       std::vector<std::string> path;

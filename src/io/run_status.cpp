@@ -6,11 +6,14 @@
 
 namespace nmflow {
 
-std::string run_failure_message(const std::exception& error) {
-  const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
-  std::string message = torch_error != nullptr ? torch_error->what_without_backtrace() : error.what();
+std::string one_line(std::string message) {
   std::replace(message.begin(), message.end(), '\n', ' ');
   return message;
+}
+
+std::string run_failure_message(const std::exception& error) {
+  const auto* torch_error = dynamic_cast<const c10::Error*>(&error);
+  return one_line(torch_error != nullptr ? torch_error->what_without_backtrace() : error.what());
 }
 
 void mark_run_failed(Hdf5File& file, const std::exception& error) noexcept {

@@ -10,6 +10,9 @@
 
 namespace nmflow {
 
+// `message` with its line breaks turned into spaces: errors are printed, and recorded, as one line.
+std::string one_line(std::string message);
+
 // The message of the error that ended a run, on one line (LibTorch's without its backtrace).
 std::string run_failure_message(const std::exception& error);
 

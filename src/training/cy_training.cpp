@@ -159,9 +159,8 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
       const std::string what = c10::str("sigma = ", record.sigma, ", kappa = ", record.kappa,
                                         " on the validation points (not finite)");
       if (progress.steps == 0) throw Error("epoch 0 (the initial network): " + what);
-      throw RunDiverged(c10::str("epoch ", progress.epoch, " (step ", progress.steps, "): ", what,
-                                 "; the run diverged — lower optimizer.lr (", options.trainer.learning_rate,
-                                 " now)"));
+      throw RunDiverged(c10::str("epoch ", progress.epoch, " (step ", progress.steps, "): ", what, "; ",
+                                 divergence_advice(options.trainer)));
     }
     record.epoch = progress.epoch;
     record.steps = progress.steps;

@@ -88,15 +88,18 @@ std::string torch_failure_quantity(const c10::Error& error) {
   return "evaluating the metric failed (" + message + ")";
 }
 
+std::string divergence_advice(const TrainerOptions& options) {
+  return c10::str("the run diverged — lower optimizer.lr (", options.learning_rate, " now)",
+                  options.clip_grad_norm > 0.0 ? "" : " or set optimizer.clip");
+}
+
 void Trainer::fail(const std::string& quantity) const {
   if (step_ == 0) {
     throw Error(c10::str("training step 0 (the initial parameters): ", quantity,
                          "; the run cannot start from this network (check the model's initialisation, e.g. "
                          "model.init_scale, and the starting metric)"));
   }
-  throw RunDiverged(c10::str("training step ", step_, ": ", quantity, "; the run diverged — lower optimizer.lr (",
-                             options_.learning_rate, " now)",
-                             options_.clip_grad_norm > 0.0 ? "" : " or set optimizer.clip",
+  throw RunDiverged(c10::str("training step ", step_, ": ", quantity, "; ", divergence_advice(options_),
                              " (a checkpoint only ever holds finite parameters)"));
 }
 

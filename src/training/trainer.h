@@ -105,6 +105,10 @@ class Trainer {
   double time_ = 0.0;
 };
 
+// "the run diverged — lower optimizer.lr (… now) or set optimizer.clip": what a diverged run's message tells the user
+// to change (the clip only when none is set).
+std::string divergence_advice(const TrainerOptions& options);
+
 // What a LibTorch error says went wrong, for Trainer::fail: a Cholesky failure as the metric that is not positive
 // definite, anything else as its first line.
 std::string torch_failure_quantity(const c10::Error& error);

@@ -10,35 +10,24 @@
 
 namespace {
 
-// C(i, j) (+)= Σ_k A(i, k) B(k, j) as one std::fma per k, in order: what the kernel promises element by element.
-at::Tensor in_order_fma(const at::Tensor& c0, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
+// C(i, j) (+)= Σ_k A(i, k) B(k, j) in k order, what the kernels promise element by element: one std::fma per k
+// (fused, levels 3 and 4), or a rounded product and a rounded sum (the baseline kernel; volatile keeps each rounded
+// on its own, and this file is compiled for baseline x86-64, which has no FMA to contract them into).
+at::Tensor in_order(const at::Tensor& c0, const at::Tensor& a, const at::Tensor& b, bool accumulate, bool fused) {
   at::Tensor c = c0.clone();
   const auto av = a.accessor<double, 2>();
   const auto bv = b.accessor<double, 2>();
   auto cv = c.accessor<double, 2>();
   for (int64_t i = 0; i < c.size(0); ++i) {
     for (int64_t j = 0; j < c.size(1); ++j) {
-      double acc = accumulate ? cv[i][j] : 0.0;
-      for (int64_t k = 0; k < a.size(1); ++k) acc = std::fma(av[i][k], bv[k][j], acc);
-      cv[i][j] = acc;
-    }
-  }
-  return c;
-}
-
-// The same sum with a rounded product and a rounded sum per k (no FMA): the baseline kernel's order (below
-// x86-64-v3). This file is compiled for baseline x86-64, which has no FMA to contract the two into.
-at::Tensor in_order_mul_add(const at::Tensor& c0, const at::Tensor& a, const at::Tensor& b, bool accumulate) {
-  at::Tensor c = c0.clone();
-  const auto av = a.accessor<double, 2>();
-  const auto bv = b.accessor<double, 2>();
-  auto cv = c.accessor<double, 2>();
-  for (int64_t i = 0; i < c.size(0); ++i) {
-    for (int64_t j = 0; j < c.size(1); ++j) {
-      volatile double acc = accumulate ? cv[i][j] : 0.0;  // volatile: each product and sum rounded on its own
+      volatile double acc = accumulate ? cv[i][j] : 0.0;
       for (int64_t k = 0; k < a.size(1); ++k) {
-        const volatile double product = av[i][k] * bv[k][j];
-        acc = acc + product;
+        if (fused) {
+          acc = std::fma(av[i][k], bv[k][j], acc);
+        } else {
+          const volatile double product = av[i][k] * bv[k][j];
+          acc = acc + product;
+        }
       }
       cv[i][j] = acc;
     }
@@ -101,11 +90,11 @@ TEST_CASE("tile_gemm_cpu = A·B for row and column tails, strided A, and accumul
         const at::Tensor expected = accumulate ? at::addmm(c0, a, b) : at::mm(a, b);
         CHECK_CLOSE(c, expected, 1e-14 * static_cast<double>(s.k));
         // The blocked kernel (N ≥ 3 or a strided A) is bit for bit the in-order FMA sum of every element.
-        if (fma_kernels && (s.n >= 3 || transposed_a)) CHECK(at::equal(c, in_order_fma(c0, a, b, accumulate)));
+        if (fma_kernels && (s.n >= 3 || transposed_a)) CHECK(at::equal(c, in_order(c0, a, b, accumulate, true)));
         // The narrow path (AVX-512 or AVX2) is bit for bit its documented order.
         if (fma_kernels && s.n < 3 && !transposed_a) CHECK(at::equal(c, narrow_order(c0, a, b, accumulate)));
         // Below x86-64-v3 every shape is the in-order product-and-sum.
-        if (!fma_kernels) CHECK(at::equal(c, in_order_mul_add(c0, a, b, accumulate)));
+        if (!fma_kernels) CHECK(at::equal(c, in_order(c0, a, b, accumulate, false)));
       }
     }
   }
