@@ -2,17 +2,18 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "common/duration_text.h"
 #include "common/error.h"
 #include "common/memory_budget.h"
 #include "geometry/kahler/cy_curvature.h"
@@ -34,9 +35,6 @@ constexpr int64_t kEvalChunk = 8192;
 // The /epochs datasets, [N, 1] each (the trajectory convention of docs/hdf5.md); `epoch` goes last in a record so
 // that a reader who sees it may trust the others.
 const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "train_loss", "sigma", "kappa"};
-
-// Thrown from the training callback to leave train_phi_model at an evaluation when a stop is requested.
-struct StopTraining {};
 
 at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
 at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
@@ -100,7 +98,7 @@ void write_scalar(Hdf5File& file, const std::string& name, double value) {
 }
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
-                      const Hypersurface& surface, const char* status) {
+                      const Hypersurface& surface, const std::string& status) {
   file.write_int_attribute("/", "total_epochs", c.training.epochs);
   file.write_string_attribute("/", "optimizer", c.optimizer.name);
   file.write_string_attribute("/", "monge_ampere", c.cy_loss.monge_ampere);
@@ -165,6 +163,34 @@ std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int
 }
 
 
+RunProgress epoch_progress(const CYEpochRecord& r, int64_t total_epochs) {
+  return RunProgress{r.epoch, total_epochs, "epoch",
+                     fmt::format("steps {}  sigma {:.6f}  kappa {:.6f}  train loss {:.6f}  {}", r.steps, r.sigma,
+                                 r.kappa, r.train_loss, format_duration(r.wall_seconds)),
+                     false};
+}
+
+std::vector<std::string> summary_lines(const CYExperimentSummary& s) {
+  std::vector<std::string> lines = {
+      fmt::format("{:<26}{}/{}", "epochs", s.epochs_done, s.total_epochs),
+      fmt::format("{:<26}{}/{}", "steps", s.steps_done, s.total_epochs * s.steps_per_epoch),
+      fmt::format("{:<26}{:.6f} -> {:.6f}", "sigma (FS -> final)", s.sigma_initial, s.sigma_final),
+      fmt::format("{:<26}{:.6f}", "kappa", s.kappa_final),
+      fmt::format("{:<26}{:.6e}", "train loss (last epoch)", s.train_loss_final)};
+  if (s.has_curvature) {
+    lines.push_back(fmt::format("{:<26}{:.6e}", "Ricci measure", s.ricci_measure));
+    lines.push_back(fmt::format("{:<26}{:.6e}", "max |R|", s.max_abs_ricci_scalar));
+    lines.push_back(fmt::format("{:<26}{:.4f} +- {:.4f}", "Euler characteristic", s.euler_characteristic,
+                                s.euler_standard_error));
+  }
+  lines.push_back(fmt::format("{:<26}{}{}", "records", s.records,
+                              s.resumed_from_epoch > 0
+                                  ? fmt::format(" (resumed after epoch {})", s.resumed_from_epoch)
+                                  : ""));
+  lines.push_back(fmt::format("{:<26}{} training", "wall time", format_duration(s.wall_seconds)));
+  return lines;
+}
+
 }  // namespace
 
 Hypersurface variety_hypersurface(const VarietyConfig& variety) {
@@ -203,7 +229,7 @@ void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const Ex
 }
 
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
-                                      const CYExperimentHooks& hooks) {
+                                      const RunHooks& hooks) {
   check_run(config);
   const Hypersurface surface = variety_hypersurface(config.variety);
   // The samplers run on the CPU (seeded, so a run's points do not depend on the device); training and evaluation
@@ -219,32 +245,29 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   summary.steps_per_epoch = train.size() / config.training.batch_size;
   const CYTrainingOptions training = training_options(config, summary.steps_per_epoch);
 
-  // Checkpoint next to the output (experiment.h): written at every evaluation, continued by --resume.
+  // Checkpoint next to the output (run_lifecycle.h): written at every evaluation, continued by --resume.
   CYTrainingOptions training_run = training;
   training_run.checkpoint = checkpoint_path(options.output);
   training_run.resume = options.resume;
+  bool stopped = false;
+  training_run.stop_requested = [&] { return stopped = hooks.stop(); };
+  RunLifecycle lifecycle(config, options, training_run.checkpoint, "checkpoint",
+                         "a cy_metric run writes one at every evaluation after epoch 0");
   std::map<std::string, at::Tensor> kept;
-  std::vector<std::string> config_changes;
-  if (options.resume) {
-    NMFLOW_CHECK(std::ifstream(training_run.checkpoint).good(), "--resume: no checkpoint '", training_run.checkpoint,
-                 "' (a cy_metric run writes one at every evaluation after epoch 0)");
-    config_changes = check_resume_config(config, options);
+  if (lifecycle.resuming()) {
     const int64_t checkpoint_epoch = Hdf5File::open(training_run.checkpoint).read_int_attribute("/", "cy_epoch");
     kept = kept_epoch_rows(options.output, checkpoint_epoch);
     summary.resumed_from_epoch = checkpoint_epoch;
-  } else {
-    // A checkpoint left by an earlier run into the same file would otherwise be resumed by a later --resume.
-    std::remove(training_run.checkpoint.c_str());
   }
 
   Hdf5File file = Hdf5File::create(options.output);
   file.create_extendible("epochs/epoch", at::kLong, {1});
   file.create_extendible("epochs/steps", at::kLong, {1});
   for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
-  write_attributes(file, config, options, surface, "running");
-  if (options.resume) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
-  if (!config_changes.empty()) write_resume_changes(file, config_changes);
-  file.flush();
+  if (lifecycle.resuming()) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
+  lifecycle.begin(file, [&](Hdf5File& f, const std::string& status) {
+    write_attributes(f, config, options, surface, status);
+  });
 
   summary.train_loss_final = std::numeric_limits<double>::quiet_NaN();
   const auto append = [&](const CYEpochRecord& r) {
@@ -276,21 +299,39 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   file.flush();
   const auto on_record = [&](const CYEpochRecord& r) {
     append(r);
-    if (hooks.on_epoch) hooks.on_epoch(r, config.training.epochs);
-    if (hooks.stop_requested && hooks.stop_requested() && r.epoch < config.training.epochs) throw StopTraining{};
+    hooks.progress(epoch_progress(r, config.training.epochs));
   };
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
-  record_failure_in(file, [&] {
-    try {
-      train_phi_model(model, train, validation, training_run, on_record);
-    } catch (const StopTraining&) {
-      summary.interrupted = true;
-    }
+  lifecycle.run(file, [&] {
+    train_phi_model(model, train, validation, training_run, on_record);
+    summary.interrupted = stopped && summary.epochs_done < config.training.epochs;
     write_final(file, model, surface, validation, config.measures, summary);
   });
-  write_attributes(file, config, options, surface, summary.interrupted ? "interrupted" : "complete");
-  file.flush();
+  lifecycle.end(file, summary.interrupted);
   return summary;
+}
+
+}  // namespace nmflow
+
+namespace nmflow {
+
+ExperimentKind cy_metric_kind() {
+  ExperimentKind kind;
+  kind.name = "cy_metric";
+  kind.resumable = true;
+  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+    return fmt::format("{}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name, c.optimizer.name,
+                       c.training.epochs, c.training.batch_size, c.cy_points.train, c.cy_points.validation);
+  };
+  kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
+    const CYExperimentSummary summary = run_cy_experiment(c, o, hooks);
+    RunReport report;
+    report.lines = summary_lines(summary);
+    report.interrupted = summary.interrupted;
+    report.stopped_after = fmt::format("epoch {}", summary.epochs_done);
+    return report;
+  };
+  return kind;
 }
 
 }  // namespace nmflow

@@ -12,7 +12,6 @@
 // --resume continues from the checkpoint (also to a larger training.epochs) and reproduces an uninterrupted run bit
 // for bit on the CPU.
 #include <cstdint>
-#include <functional>
 #include <string>
 
 #include "training/cy_training.h"
@@ -42,14 +41,6 @@ CYPointSet sample_validation_points(const Hypersurface& surface, const Experimen
 void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& config, const ExperimentRunOptions& options,
                              const Hypersurface& surface, const std::string& status);
 
-struct CYExperimentHooks {
-  // After every evaluation (epoch 0 = Fubini–Study, then every training.eval_every epochs and the last), with the
-  // number of epochs the run will take.
-  std::function<void(const CYEpochRecord& record, int64_t total_epochs)> on_epoch;
-  // Checked at every evaluation; true stops training there (the final datasets are still written).
-  std::function<bool()> stop_requested;
-};
-
 struct CYExperimentSummary {
   int64_t epochs_done = 0;
   int64_t total_epochs = 0;
@@ -72,7 +63,12 @@ struct CYExperimentSummary {
 
 // Builds everything, trains, writes options.output (and its checkpoint). Throws nmflow::Error (config.kind must be
 // cy_metric; with options.resume, the checkpoint and the run file must exist).
+// Progress: one RunProgress per evaluation (unit "epoch"); stop_requested is checked at every evaluation, and a
+// stopped run still writes /final.
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
-                                      const CYExperimentHooks& hooks = {});
+                                      const RunHooks& hooks = {});
+
+// The registry's entry (experiment_registry.h).
+ExperimentKind cy_metric_kind();
 
 }  // namespace nmflow

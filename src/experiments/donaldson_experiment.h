@@ -2,9 +2,10 @@
 // The `donaldson` kind of `nmflow run` (docs/config.md "Calabi–Yau kinds", docs/hdf5.md "Calabi–Yau runs"):
 // Donaldson's balanced metric for each degree k of donaldson.k, balanced on the training points
 // (geometry/kahler/donaldson.h) and judged by σ on the validation points; one /donaldson record per k, appended
-// and flushed as it is made. CPU only; no checkpoint (each k starts from h = I).
+// and flushed as it is made. CPU only. Each k starts from h = I, so the run file is its own checkpoint: --resume keeps
+// the degrees it holds and balances the others, giving the file an uninterrupted run writes (times aside).
+// Progress: one RunProgress per degree; stop_requested is checked before each degree.
 #include <cstdint>
-#include <functional>
 #include <vector>
 
 #include "experiments/experiment.h"
@@ -22,20 +23,18 @@ struct DonaldsonRecord {
   double seconds = 0.0;     // wall time of the balancing iteration and the σ evaluation
 };
 
-struct DonaldsonHooks {
-  std::function<void(const DonaldsonRecord& record, int64_t total_degrees)> on_degree;
-  // Checked before each degree; true stops the run there.
-  std::function<bool()> stop_requested;
-};
-
 struct DonaldsonSummary {
   double sigma_fs = 0.0;   // σ of Fubini–Study on the validation points (for comparison with k = 1)
   std::vector<DonaldsonRecord> degrees;
   int64_t total_degrees = 0;
+  int64_t resumed_degrees = 0;  // degrees kept from the run file by --resume
   bool interrupted = false;
 };
 
 DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
-                                          const DonaldsonHooks& hooks = {});
+                                          const RunHooks& hooks = {});
+
+// The registry's entry (experiment_registry.h).
+ExperimentKind donaldson_kind();
 
 }  // namespace nmflow

@@ -2,10 +2,10 @@
 
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
+#include <fmt/core.h>
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -16,12 +16,11 @@
 #include "training/losses.h"
 #include "experiments/ntk_recording.h"
 #include "training/perelman.h"
+#include "training/trainer.h"
 #include "geometry/manifolds/left_invariant_su2.h"
 #include "geometry/manifolds/reference_metric.h"
 #include "geometry/manifolds/sampler.h"
 #include "geometry/manifolds/space_forms.h"
-#include "io/config_entries.h"
-#include "io/config_yaml.h"
 #include "io/provenance.h"
 #include "io/run_status.h"
 #include "io/trajectory_recorder.h"
@@ -199,7 +198,8 @@ void write_checkpoint(const Trainer& trainer, const PointSet& points, const std:
   NMFLOW_CHECK(std::rename(partial.c_str(), path.c_str()) == 0, "cannot write checkpoint '", path, "'");
 }
 
-void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o, const char* status) {
+void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
+                      const std::string& status) {
   file.write_string_attribute("/", "kind", c.kind);
   file.write_string_attribute("/", "manifold", c.manifold.name);
   file.write_string_attribute("/", "sampler", c.manifold.sampler);
@@ -212,30 +212,27 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
   write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
 }
 
-}  // namespace
-
-std::string checkpoint_path(const std::string& output) { return output + ".checkpoint"; }
-
-std::vector<std::string> check_resume_config(const ExperimentConfig& config, const ExperimentRunOptions& options) {
-  NMFLOW_CHECK(std::ifstream(options.output).good(), "--resume: no run file '", options.output,
-               "' (the checkpoint continues the run recorded there)");
-  const Hdf5File file = Hdf5File::open(options.output);
-  NMFLOW_CHECK(file.has_attribute("/", "config"), "--resume: '", options.output,
-               "' records no configuration (not a run file of nmflow run)");
-  ExperimentConfig was = load_config(file.read_string_attribute("/", "config"), options.output + " (its config)").config;
-  if (file.has_attribute("/", "quick") && file.read_int_attribute("/", "quick") != 0) apply_quick(was);
-  const std::vector<std::string> differences = config_differences(was, config);
-  if (differences.empty() || options.resume_changed) return differences;
-  std::string list, free;
-  for (const std::string& d : differences) list += (list.empty() ? "" : "; ") + d;
-  for (const std::string& key : resumable_config_keys()) free += (free.empty() ? "" : ", ") + key;
-  throw Error("--resume: the configuration differs from the run being resumed in '" + options.output + "' (" +
-              list + "); only " + free + " may change. Restore those values, rerun without --resume to start "
-              "afresh, or add --resume-changed to continue with the new values");
+RunProgress step_progress(const StepRecord& step, int64_t total) {
+  return RunProgress{step.step + 1, total, "step",
+                     fmt::format("t {:.6g}  loss {:.6e}  |grad| {:.3e}", step.time, step.loss, step.grad_norm), true};
 }
 
+std::vector<std::string> summary_lines(const ExperimentSummary& s) {
+  return {fmt::format("{:<26}{}/{}{}", "steps", s.steps_done, s.total_steps,
+                      s.resumed_from > 0 ? fmt::format(" (resumed at {})", s.resumed_from) : ""),
+          fmt::format("{:<26}{:.6g}", "flow time t", s.flow_time),
+          fmt::format("{:<26}{:.6e} -> {:.6e}", "loss (first -> last)", s.first_loss, s.last_loss),
+          fmt::format("{:<26}{:.4e} -> {:.4e}", "R range max-min (probes)", s.scalar_range_initial,
+                      s.scalar_range_final),
+          fmt::format("{:<26}{:.6g}", "mean R on probes", s.scalar_mean_final),
+          fmt::format("{:<26}{}", "records", s.records),
+          fmt::format("{:<26}{}", "checkpoint", s.checkpoint)};
+}
+
+}  // namespace
+
 ExperimentSummary run_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
-                                 const ExperimentHooks& hooks) {
+                                 const RunHooks& hooks) {
   NMFLOW_CHECK(config.kind == "real_metric_flow", "run_experiment runs kind real_metric_flow, got '", config.kind,
                "' (cy_metric: run_cy_experiment; donaldson: run_donaldson_experiment)");
   RealMetricFlow flow(config, c10::Device(options.device.empty() ? "cpu" : options.device));
@@ -251,12 +248,10 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
   ExperimentSummary summary;
   summary.total_steps = config.optimizer.steps;
 
+  RunLifecycle lifecycle(config, options, checkpoint, "checkpoint",
+                         "a run writes one every recording.checkpoint_every steps, at its end and when interrupted");
   std::optional<TrajectoryRecorder> recorder;
-  std::vector<std::string> config_changes;
-  if (options.resume) {
-    NMFLOW_CHECK(std::ifstream(checkpoint).good(), "--resume: no checkpoint '", checkpoint,
-                 "' (a run writes one every recording.checkpoint_every steps, at its end and when interrupted)");
-    config_changes = check_resume_config(config, options);
+  if (lifecycle.resuming()) {
     trainer.load_checkpoint(checkpoint);
     {
       const Hdf5File file = Hdf5File::open(checkpoint);
@@ -266,8 +261,6 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     summary.resumed_from = trainer.steps_done();
     recorder.emplace(TrajectoryRecorder::resume(options.output, trainer.steps_done(), kStaticDatasets));
   } else {
-    // A checkpoint left by an earlier run into the same file would otherwise be resumed by a later --resume.
-    std::remove(checkpoint.c_str());
     recorder.emplace(TrajectoryRecorder::create(options.output));
     Hdf5File& file = recorder->file();
     file.write_tensor("points/train_x", flow.train_points().x);
@@ -275,12 +268,12 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     file.write_tensor("points/probe_x", flow.probe_x());
     file.write_tensor("points/probe_weights", flow.probe_weights());
   }
-  write_attributes(recorder->file(), config, options, "running");
-  if (!config_changes.empty()) write_resume_changes(recorder->file(), config_changes);
-  recorder->file().flush();
+  lifecycle.begin(recorder->file(), [&](Hdf5File& file, const std::string& status) {
+    write_attributes(file, config, options, status);
+  });
 
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
-  record_failure_in(recorder->file(), [&] {
+  lifecycle.run(recorder->file(), [&] {
     if (!options.resume) {
       Hdf5File& file = recorder->file();
       const TrajectoryRecord initial = trainer.guarded([&] { return flow.observe(); });
@@ -295,7 +288,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     summary.last_loss = summary.first_loss;
     const int64_t total = config.optimizer.steps;
     while (trainer.steps_done() < total) {
-      if (hooks.stop_requested && hooks.stop_requested()) {
+      if (hooks.stop()) {
         summary.interrupted = true;
         break;
       }
@@ -317,7 +310,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
       if (config.recording.checkpoint_every > 0 && done % config.recording.checkpoint_every == 0 && done < total) {
         write_checkpoint(trainer, flow.train_points(), checkpoint);
       }
-      if (hooks.on_step) hooks.on_step(step, total);
+      hooks.progress(step_progress(step, total));
     }
     write_checkpoint(trainer, flow.train_points(), checkpoint);
     summary.checkpoint = checkpoint;
@@ -328,9 +321,31 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     summary.scalar_mean_final = final_state.scalar.mean().item<double>();
     summary.records = recorder->record_count();
   });
-  write_attributes(recorder->file(), config, options, summary.interrupted ? "interrupted" : "complete");
-  recorder->file().flush();
+  lifecycle.end(recorder->file(), summary.interrupted);
   return summary;
+}
+
+}  // namespace nmflow
+
+namespace nmflow {
+
+ExperimentKind real_metric_flow_kind() {
+  ExperimentKind kind;
+  kind.name = "real_metric_flow";
+  kind.resumable = true;
+  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+    return fmt::format("{}, loss {}, optimizer {} x {} steps", c.manifold.name, c.loss.name, c.optimizer.name,
+                       c.optimizer.steps);
+  };
+  kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
+    const ExperimentSummary summary = run_experiment(c, o, hooks);
+    RunReport report;
+    report.lines = summary_lines(summary);
+    report.interrupted = summary.interrupted;
+    report.stopped_after = fmt::format("step {}", summary.steps_done);
+    return report;
+  };
+  return kind;
 }
 
 }  // namespace nmflow

@@ -114,6 +114,7 @@ void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, c
     CYEpochRecord initial;
     initial.train_loss = std::numeric_limits<double>::quiet_NaN();
     on_evaluation(initial);
+    if (options.stop_requested && options.stop_requested()) return;
   }
   for (int64_t epoch = first_epoch; epoch <= options.epochs; ++epoch) {
     const auto wall_start = std::chrono::steady_clock::now();
@@ -132,6 +133,7 @@ void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, c
       record.train_loss = loss_sum / static_cast<double>(steps_per_epoch);
       if (!options.checkpoint.empty()) save_cy_checkpoint(trainer, options.checkpoint, epoch, wall, cpu);
       on_evaluation(record);
+      if (options.stop_requested && options.stop_requested()) break;
     }
     if (out_of_time) break;
   }

@@ -32,6 +32,9 @@ struct CYTrainingOptions {
   // training time are restored; the loop runs on to `epochs` (which may be larger than the original run's) and
   // reproduces an uninterrupted run bit for bit on the CPU. No epoch-0 evaluation is made.
   bool resume = false;
+  // Checked after every evaluation (epoch 0 included); true ends training there, as a completed run would (the
+  // checkpoint of that evaluation is on disk).
+  std::function<bool()> stop_requested;
 };
 
 void check_cy_training_options(const CYTrainingOptions& options);

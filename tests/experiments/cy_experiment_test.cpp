@@ -38,7 +38,7 @@ ExperimentRunOptions options_for(const std::string& output, const char* text) {
   return options;
 }
 
-CYExperimentSummary run_cy(const std::string& path, const char* text = kTinyCY, const CYExperimentHooks& hooks = {}) {
+CYExperimentSummary run_cy(const std::string& path, const char* text = kTinyCY, const RunHooks& hooks = {}) {
   return run_cy_experiment(load_config(text, "tiny.yaml").config, options_for(path, text), hooks);
 }
 
@@ -108,9 +108,10 @@ TEST_CASE("The same seed gives identical /epochs records (timings aside); anothe
 
 TEST_CASE("A stop request ends a cy_metric run at the next evaluation with status interrupted", "[flows]") {
   const std::string path = "cy_experiment_test_stop.h5";
-  CYExperimentHooks hooks;
+  RunHooks hooks;
   int evaluations = 0;
-  hooks.on_epoch = [&](const CYEpochRecord&, int64_t total) {
+  hooks.on_progress = [&](const RunProgress& p) {
+    const int64_t total = p.total;
     CHECK(total == 3);
     ++evaluations;
   };
@@ -131,8 +132,8 @@ TEST_CASE("An interrupted cy_metric run continued with resume matches an uninter
   const std::string resumed = "cy_experiment_test_resumed.h5";
   run_cy(straight);
   int evaluations = 0;
-  CYExperimentHooks hooks;
-  hooks.on_epoch = [&](const CYEpochRecord&, int64_t) { ++evaluations; };
+  RunHooks hooks;
+  hooks.on_progress = [&](const RunProgress&) { ++evaluations; };
   hooks.stop_requested = [&] { return evaluations >= 2; };  // stops after epoch 1
   REQUIRE(run_cy(resumed, kTinyCY, hooks).interrupted);
   ExperimentRunOptions options = options_for(resumed, kTinyCY);
@@ -245,9 +246,9 @@ training: {epochs: 3, batch_size: 50}
 
 TEST_CASE("A cy_metric run resumed with another learning rate is refused, naming the key", "[flows]") {
   const std::string path = "cy_experiment_test_resume_changed.h5";
-  CYExperimentHooks hooks;
+  RunHooks hooks;
   int evaluations = 0;
-  hooks.on_epoch = [&](const CYEpochRecord&, int64_t) { ++evaluations; };
+  hooks.on_progress = [&](const RunProgress&) { ++evaluations; };
   hooks.stop_requested = [&] { return evaluations >= 2; };  // stops after epoch 1 (its checkpoint written)
   REQUIRE(run_cy(path, kTinyCY, hooks).interrupted);
   const LoadedConfig changed = load_config(kTinyCY, "tiny.yaml", {"seed=8"});

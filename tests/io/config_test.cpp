@@ -205,9 +205,9 @@ TEST_CASE("A run stopped between steps and resumed equals an uninterrupted run b
   run_experiment(config, run_options(full));
   // Stop after 7 steps (as SIGINT does): not a multiple of the checkpoint or resampling period, so the resumed run
   // needs the saved training points and the generator state.
-  ExperimentHooks hooks;
+  RunHooks hooks;
   int64_t steps = 0;
-  hooks.on_step = [&](const StepRecord&, int64_t) { ++steps; };
+  hooks.on_progress = [&](const RunProgress&) { ++steps; };
   hooks.stop_requested = [&] { return steps == 7; };
   const ExperimentSummary first = run_experiment(config, run_options(split), hooks);
   CHECK(first.interrupted);
@@ -234,9 +234,9 @@ TEST_CASE("sigkill child: run until killed", "[.sigkill_child]") {
   ExperimentConfig config = load_config(kTinyRun, "tiny").config;
   config.optimizer.steps = 100000;
   config.recording.every = 1;
-  ExperimentHooks hooks;
-  hooks.on_step = [&](const StepRecord& r, int64_t) {
-    const int64_t done = r.step + 1;
+  RunHooks hooks;
+  hooks.on_progress = [&](const RunProgress& p) {
+    const int64_t done = p.done;
     if (write(pipe_fd, &done, sizeof done) != static_cast<ssize_t>(sizeof done)) _exit(3);
   };
   run_experiment(config, run_options(path), hooks);
@@ -516,9 +516,9 @@ TEST_CASE("recording.ntk_every records /ntk: drift 0 at step 0 then > 0, eigenva
   same_ntk(a, b);
   // Stopped after 7 steps (rows 0 and 4 written, checkpoint at 7) and resumed: Θ_0 is recomputed from the seed's
   // initial parameters, and the rows equal the uninterrupted run's.
-  ExperimentHooks hooks;
+  RunHooks hooks;
   int64_t steps = 0;
-  hooks.on_step = [&](const StepRecord&, int64_t) { ++steps; };
+  hooks.on_progress = [&](const RunProgress&) { ++steps; };
   hooks.stop_requested = [&] { return steps == 7; };
   run_experiment(config, ntk_options(split), hooks);
   ExperimentRunOptions resume = ntk_options(split);
@@ -544,9 +544,9 @@ TEST_CASE("An empty configuration is refused with what to write instead", "[io]"
 TEST_CASE("--resume refuses a changed experiment and names every differing key", "[io][flows]") {
   const std::string path = temp_path("resume_changed");
   const ExperimentConfig config = load_config(kTinyRun, "tiny").config;
-  ExperimentHooks hooks;
+  RunHooks hooks;
   int64_t steps = 0;
-  hooks.on_step = [&](const StepRecord&, int64_t) { ++steps; };
+  hooks.on_progress = [&](const RunProgress&) { ++steps; };
   hooks.stop_requested = [&] { return steps == 5; };
   REQUIRE(run_experiment(config, run_options(path), hooks).interrupted);
 

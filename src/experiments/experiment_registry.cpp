@@ -1,0 +1,24 @@
+#include "experiments/experiment_registry.h"
+
+#include "common/error.h"
+#include "experiments/cy_experiment.h"
+#include "experiments/donaldson_experiment.h"
+#include "experiments/experiment.h"
+
+namespace nmflow {
+
+const std::vector<ExperimentKind>& experiment_registry() {
+  static const std::vector<ExperimentKind> kinds = {real_metric_flow_kind(), cy_metric_kind(), donaldson_kind()};
+  return kinds;
+}
+
+const ExperimentKind& find_experiment_kind(const std::string& name) {
+  std::string names;
+  for (const ExperimentKind& kind : experiment_registry()) {
+    if (kind.name == name) return kind;
+    names += (names.empty() ? "" : ", ") + kind.name;
+  }
+  throw Error("unknown experiment kind '" + name + "'; allowed: " + names);
+}
+
+}  // namespace nmflow

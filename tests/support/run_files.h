@@ -1,0 +1,51 @@
+#pragma once
+// Comparing two run files of `nmflow run` dataset by dataset, as the resume tests need: every dataset under `group`
+// (recursively) must exist in both and be equal bit for bit, except timing datasets (names ending in "seconds"),
+// which measure the machine rather than the run.
+#include <catch2/catch.hpp>
+
+#include <ATen/ATen.h>
+
+#include <string>
+
+#include "io/hdf5_file.h"
+
+namespace nmflow::test {
+
+inline bool is_timing_dataset(const std::string& name) {
+  const std::string suffix = "seconds";
+  return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Returns the number of datasets compared (so a test can require that it compared something).
+inline int check_same_datasets(const Hdf5File& a, const Hdf5File& b, const std::string& group = "/") {
+  int compared = 0;
+  const std::vector<std::string> names = a.members(group);
+  CHECK(names == b.members(group));
+  for (const std::string& name : names) {
+    const std::string path = (group == "/" ? "" : group) + "/" + name;
+    bool is_group = true;
+    try {
+      a.members(path);
+    } catch (const std::exception&) {
+      is_group = false;
+    }
+    if (is_group) {
+      compared += check_same_datasets(a, b, path);
+      continue;
+    }
+    if (is_timing_dataset(name)) continue;
+    INFO(path);
+    const at::Tensor ta = a.read_tensor(path), tb = b.read_tensor(path);
+    REQUIRE(ta.sizes() == tb.sizes());
+    CHECK(at::equal(ta, tb));
+    ++compared;
+  }
+  return compared;
+}
+
+inline int check_same_datasets(const std::string& a, const std::string& b) {
+  return check_same_datasets(Hdf5File::open(a), Hdf5File::open(b));
+}
+
+}  // namespace nmflow::test
