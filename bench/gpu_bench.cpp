@@ -21,7 +21,7 @@
 #include "geometry/curvature/fused_curvature.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
-#include "bench_models.h"
+#include "models/benchmark_metric.h"
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
 
@@ -214,9 +214,9 @@ int main(int argc, char** argv) {
     }
     {
       // Metric 2-jet of a 3×64 tanh MLP, n = 3 (forward Taylor jets: GEMMs and the activation-jet kernel).
-      nmflow::NeuralMetric gpu_metric = nmflow::bench::symmetric_mlp_metric(3);
+      nmflow::NeuralMetric gpu_metric = nmflow::benchmark_metric(3);
       gpu_metric.trunk().to(gpu);
-      const nmflow::NeuralMetric cpu_metric = nmflow::bench::symmetric_mlp_metric(3);
+      const nmflow::NeuralMetric cpu_metric = nmflow::benchmark_metric(3);
       const int64_t points = 65536 / scale, cpu_points = points / 16;
       const at::Tensor x = at::randn({points, 3}, at::TensorOptions().dtype(at::kDouble).device(gpu));
       const at::Tensor x_cpu = at::randn({cpu_points, 3}, at::kDouble);

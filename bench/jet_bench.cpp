@@ -10,7 +10,7 @@
 
 #include "geometry/autograd_jet.h"
 #include "models/mlp_jet.h"
-#include "bench_models.h"
+#include "models/benchmark_metric.h"
 #include "models/neural_metric.h"
 
 namespace {
@@ -27,7 +27,7 @@ at::Tensor loss_of(const nmflow::MetricJet& jet) {
 }
 
 void BM_MetricJet_Forward(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::benchmark_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   at::NoGradGuard no_grad;
   for (auto _ : state) {
@@ -37,7 +37,7 @@ void BM_MetricJet_Forward(benchmark::State& state) {
 }
 
 void BM_MetricJet_Autograd(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::benchmark_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   for (auto _ : state) {
     const nmflow::MetricJet jet =
@@ -48,7 +48,7 @@ void BM_MetricJet_Autograd(benchmark::State& state) {
 }
 
 void BM_MetricJetParamGrad_Forward(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::benchmark_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   for (auto _ : state) {
     const auto grads = torch::autograd::grad({loss_of(metric.jet(x))}, metric.parameters());
@@ -58,7 +58,7 @@ void BM_MetricJetParamGrad_Forward(benchmark::State& state) {
 }
 
 void BM_MetricJetParamGrad_Autograd(benchmark::State& state) {
-  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(state.range(0));
+  const nmflow::NeuralMetric metric = nmflow::benchmark_metric(state.range(0));
   const at::Tensor x = points(state.range(0));
   for (auto _ : state) {
     const nmflow::MetricJet jet =

@@ -12,6 +12,7 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "models/benchmark_metric.h"
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
 
@@ -20,19 +21,6 @@ namespace {
 constexpr int64_t kDim = 3;
 constexpr int64_t kComponents = kDim * (kDim + 1) / 2;
 constexpr int64_t kBlockPoints = 512;
-
-nmflow::NeuralMetric metric_network() {
-  nmflow::MlpConfig trunk;
-  trunk.input_dim = kDim;
-  trunk.hidden = {64, 64, 64};
-  trunk.activation = nmflow::Activation::Tanh;
-  trunk.parameterisation = nmflow::Parameterisation::Ntk;
-  trunk.seed = 1;
-  nmflow::MetricHead head;
-  head.kind = nmflow::MetricHeadKind::Symmetric;
-  head.dim = kDim;
-  return nmflow::NeuralMetric(trunk, head);
-}
 
 at::Tensor points(int64_t count) {
   at::manual_seed(0);
@@ -47,7 +35,7 @@ void finish(benchmark::State& state, int64_t rows, int64_t cols) {
 }
 
 void BM_MetricNtk(benchmark::State& state) {
-  const nmflow::NeuralMetric model = metric_network();
+  const nmflow::NeuralMetric model = nmflow::benchmark_metric(kDim);
   const auto method = static_cast<nmflow::NtkMethod>(state.range(0));
   const at::Tensor x = points(state.range(1));
   for (auto _ : state) {
@@ -57,7 +45,7 @@ void BM_MetricNtk(benchmark::State& state) {
 }
 
 void BM_MetricNtkBlock(benchmark::State& state) {
-  const nmflow::NeuralMetric model = metric_network();
+  const nmflow::NeuralMetric model = nmflow::benchmark_metric(kDim);
   const auto method = static_cast<nmflow::NtkMethod>(state.range(0));
   const at::Tensor x = points(state.range(1));
   const at::Tensor block = x.narrow(0, 0, kBlockPoints).clone();

@@ -8,6 +8,7 @@
 #include "cuda_check.h"
 #include "fused_curvature_launch.h"
 #include "geometry/curvature/curvature_math.h"
+#include "geometry/curvature/fused_dims.h"
 
 namespace nmflow::cuda {
 
@@ -48,17 +49,12 @@ unsigned int blocks_for(int64_t batch) {
   return static_cast<unsigned int>((batch + kThreadsPerBlock - 1) / kThreadsPerBlock);
 }
 
-// Calls launch.template operator()<N>() for the runtime n; the adapter has already rejected n outside 2..6.
+// Calls launch.template operator()<N>() for the runtime n; the adapter has already rejected n outside the fused range.
 template <typename Launch>
 void dispatch_dim(int n, const Launch& launch) {
-  switch (n) {
-    case 2: launch.template operator()<2>(); break;
-    case 3: launch.template operator()<3>(); break;
-    case 4: launch.template operator()<4>(); break;
-    case 5: launch.template operator()<5>(); break;
-    case 6: launch.template operator()<6>(); break;
-    default: throw std::invalid_argument("fused curvature kernel: n must be in 2..6, got " + std::to_string(n));
-  }
+  const bool dispatched =
+      nmflow::dispatch_fused_dim(n, [&](auto dim) { launch.template operator()<decltype(dim)::value>(); });
+  if (!dispatched) throw std::invalid_argument("fused curvature kernel: n must be in 2..6, got " + std::to_string(n));
 }
 
 template <typename T>

@@ -26,6 +26,7 @@
 #include "geometry/curvature/fused_curvature.h"
 #include "geometry/kahler/hypersurface.h"
 #include "geometry/kahler/line_intersection_sampler.h"
+#include "models/benchmark_metric.h"
 #include "models/neural_metric.h"
 #include "ntk/empirical_ntk.h"
 
@@ -66,25 +67,6 @@ double time_call(const std::function<void()>& body, double budget) {
   return best;
 }
 
-// A 3×64 tanh MLP with the symmetric head g = I + P(f), readout scaled by 0.1 so that g stays positive definite
-// (curvature needs g⁻¹): a generic, non-diagonal neural metric.
-NeuralMetric bench_metric(int64_t n, std::vector<int64_t> hidden) {
-  MlpConfig trunk;
-  trunk.input_dim = n;
-  trunk.hidden = std::move(hidden);
-  trunk.activation = Activation::Tanh;
-  trunk.seed = 1;
-  MetricHead head;
-  head.kind = MetricHeadKind::Symmetric;
-  head.dim = n;
-  head.reference = at::eye(n, at::kDouble);
-  NeuralMetric model(trunk, head);
-  const at::NoGradGuard no_grad;
-  model.trunk().layers().back().weight.mul_(0.1);
-  model.trunk().layers().back().bias.mul_(0.1);
-  return model;
-}
-
 at::Tensor bench_points(int64_t batch, int64_t n) {
   at::manual_seed(0);
   return 0.5 * at::randn({batch, n}, at::kDouble);
@@ -93,7 +75,7 @@ at::Tensor bench_points(int64_t batch, int64_t n) {
 void add_curvature_rows(std::vector<Row>& rows, bool quick, double budget) {
   const int64_t batch = quick ? 256 : 1024;
   constexpr int64_t kDim = 3;
-  const NeuralMetric model = bench_metric(kDim, {64, 64, 64});
+  const NeuralMetric model = benchmark_metric(kDim);
   const at::Tensor x = bench_points(batch, kDim);
   const auto metric = [&](const at::Tensor& y) { return model.metric(y); };
   const std::string group = fmt::format("x -> Ricci, R of a 3x64 tanh metric, n = {}, B = {}", kDim, batch);
@@ -119,7 +101,7 @@ void add_curvature_rows(std::vector<Row>& rows, bool quick, double budget) {
 void add_jet_rows(std::vector<Row>& rows, bool quick, double budget) {
   const int64_t batch = quick ? 256 : 1024;
   constexpr int64_t kDim = 3;
-  const NeuralMetric model = bench_metric(kDim, {64, 64, 64});
+  const NeuralMetric model = benchmark_metric(kDim);
   const at::Tensor x = bench_points(batch, kDim);
   const std::string group = fmt::format("metric 2-jet (g, dg, d2g) of a 3x64 tanh metric, n = {}, B = {}", kDim, batch);
   const double autograd = time_call([&] { jet_by_autograd([&](const at::Tensor& y) { return model.metric(y); }, x); },
@@ -150,7 +132,7 @@ constexpr int64_t kVectorProductsBatch = 64;
 
 void add_ntk_rows(std::vector<Row>& rows, bool quick, double budget) {
   constexpr int64_t kDim = 3;
-  const NeuralMetric model = bench_metric(kDim, {64, 64});
+  const NeuralMetric model = benchmark_metric(kDim, {64, 64});
   for (const int64_t batch : quick ? std::vector<int64_t>{8} : std::vector<int64_t>{kVectorProductsBatch, 256}) {
     const at::Tensor x = bench_points(batch, kDim);
     const std::string group = fmt::format("metric-NTK Theta(x, x) of a 2x64 tanh metric, n = {}, B = {} ([{}, {}])",

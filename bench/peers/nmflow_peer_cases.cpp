@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "../bench_models.h"
+#include "models/benchmark_metric.h"
 #include "../driver_args.h"
 #include "common/error.h"
 #include "training/cy_training.h"
@@ -111,7 +111,7 @@ void write_mlp(nmflow::Hdf5File& file, const std::string& group, const nmflow::M
 void curvature_case(const Args& args) {
   const int64_t n = integer(args, "n");
   const int64_t points = integer(args, "points");
-  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(n, 1);
+  const nmflow::NeuralMetric metric = nmflow::benchmark_metric(n);
   at::manual_seed(0);
   const at::Tensor x = 0.5 * at::randn({points, n}, at::kDouble);
   at::NoGradGuard no_grad;
@@ -262,7 +262,7 @@ void ntk_case(const Args& args) {
   const int64_t n = integer(args, "n");
   const int64_t points = integer(args, "points");
   const int64_t compare_points = std::min<int64_t>(points, integer(args, "compare_points"));
-  const nmflow::NeuralMetric metric = nmflow::bench::symmetric_mlp_metric(n, 3);
+  const nmflow::NeuralMetric metric = nmflow::benchmark_metric(n, {64, 64, 64}, 3);
   at::manual_seed(1);
   const at::Tensor x = at::randn({points, n}, at::kDouble);
   const std::string stem = args.at("out") + "/ntk";

@@ -5,6 +5,7 @@
 
 #include "common/cpu_targets.h"
 #include "geometry/curvature/curvature_math.h"
+#include "geometry/curvature/fused_dims.h"
 
 namespace nmflow {
 

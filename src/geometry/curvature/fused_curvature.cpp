@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "geometry/curvature/curvature_lanes_cpu.h"
 #include "geometry/curvature/curvature_math.h"
+#include "geometry/curvature/fused_dims.h"
 
 #ifdef NMFLOW_WITH_CUDA
 #include <c10/core/DeviceGuard.h>
@@ -27,17 +28,10 @@ using torch::autograd::variable_list;
 // Points per at::parallel_for task: one point is ~10³–10⁴ flops, so a few dozen amortise the task overhead.
 constexpr int64_t kGrainPoints = 32;
 
-// Calls f(std::integral_constant<int, N>{}) for the runtime n (already checked to be in 2..6).
+// n was checked by check_fused_curvature_inputs.
 template <typename F>
 void dispatch_dim(int64_t n, const F& f) {
-  switch (n) {
-    case 2: f(std::integral_constant<int, 2>{}); break;
-    case 3: f(std::integral_constant<int, 3>{}); break;
-    case 4: f(std::integral_constant<int, 4>{}); break;
-    case 5: f(std::integral_constant<int, 5>{}); break;
-    case 6: f(std::integral_constant<int, 6>{}); break;
-    default: TORCH_INTERNAL_ASSERT(false, "fused_curvature: n = ", n, " passed check_fused_curvature_inputs");
-  }
+  TORCH_INTERNAL_ASSERT(dispatch_fused_dim(n, f), "fused_curvature: n = ", n, " passed check_fused_curvature_inputs");
 }
 
 // The CPU loops over points [begin, end): per point with the scalar functions, and for float64 on vector lanes
@@ -228,8 +222,9 @@ void check_fused_curvature_inputs(const MetricJet& jet) {
   NMFLOW_CHECK(dtype == at::kFloat || dtype == at::kDouble, "fused_curvature: the jet must be float32 or float64, got ",
                dtype);
   const int64_t n = jet.dim();
-  NMFLOW_CHECK(n >= 2 && n <= 6, "fused_curvature: dimension n = ", n, " (g is ", jet.g.sizes(),
-               ") is not supported; the fused kernel handles n in 2..6 (curvature_reference handles any n)");
+  NMFLOW_CHECK(n >= kFusedMinDim && n <= kFusedMaxDim, "fused_curvature: dimension n = ", n, " (g is ",
+               jet.g.sizes(), ") is not supported; the fused kernel handles n in ", kFusedMinDim, "..", kFusedMaxDim,
+               " (curvature_reference handles any n)");
   const at::Device device = jet.g.device();
   NMFLOW_CHECK(device.is_cpu() || device.is_cuda(), "fused_curvature: the jet must be on CPU or CUDA, got ", device);
 #ifndef NMFLOW_WITH_CUDA
