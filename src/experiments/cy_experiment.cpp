@@ -1,7 +1,6 @@
 #include "experiments/cy_experiment.h"
 
 #include <ATen/ATen.h>
-#include <c10/core/GradMode.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -30,7 +29,6 @@ namespace {
 
 // Validation points come from a stream independent of the training points' (as the real kind's probes).
 constexpr uint64_t kValidationSeedOffset = 0x9E3779B97F4A7C15ull;
-constexpr int64_t kEvalChunk = 8192;
 
 // The /epochs datasets, [N, 1] each (the trajectory convention of docs/hdf5.md); `epoch` goes last in a record so
 // that a reader who sees it may trust the others.
@@ -75,19 +73,6 @@ CYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_
   return o;
 }
 
-// det g of the trained model on `points` (no graph; in chunks), [B] float64.
-at::Tensor model_det(const KahlerPhiModel& model, const CYPointSet& points) {
-  const c10::AutoGradMode no_grad(false);
-  const at::Tensor jet = phi_input_jet(model.config().inputs, points, model.config().dtype);
-  std::vector<at::Tensor> dets;
-  for (int64_t start = 0; start < points.size(); start += kEvalChunk) {
-    const int64_t len = std::min(kEvalChunk, points.size() - start);
-    const at::Tensor ddbar = model.ddbar_phi(jet.narrow(0, start, len), PhiJetMethod::WirtingerJet);
-    dets.push_back(hermitian_det(points.g_fs.narrow(0, start, len) + ddbar));
-  }
-  return at::cat(dets, 0);
-}
-
 // The first n points of a set (every per-point field).
 CYPointSet first_points(const CYPointSet& points, int64_t n) {
   return map_cy_points(points, [n](const at::Tensor& t) { return t.narrow(0, 0, n); });
@@ -110,7 +95,8 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
 void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface& surface,
                  const CYPointSet& validation, const CYMeasuresConfig& measures_config, CYExperimentSummary& summary) {
   // Per-point η·Vol_CY/Vol_K on the validation points: σ = mean(w |1 − ratio|)/mean(w) (cy_measures.h).
-  const at::Tensor det_g = model_det(model, validation);
+  const at::Tensor det_g =
+      evaluate_phi_model_det(model, validation, phi_input_jet(model.config().inputs, validation, model.config().dtype));
   const CYAccuracy accuracy = cy_accuracy(validation.weights, validation.omega_sq, det_g);
   const at::Tensor eta_ratio = det_g / validation.omega_sq * (accuracy.vol_cy / accuracy.vol_k);
   file.write_tensor("final/validation/eta_ratio", eta_ratio);

@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include "common/chunked.h"
 #include "common/error.h"
 #include "io/hdf5_file.h"
 #include "geometry/kahler/cy_measures.h"
@@ -17,8 +18,6 @@
 namespace nmflow {
 
 namespace {
-
-constexpr int64_t kEvalChunk = 8192;
 
 double cpu_seconds_now() { return static_cast<double>(std::clock()) / CLOCKS_PER_SEC; }
 
@@ -71,15 +70,16 @@ void check_cy_training_options(const CYTrainingOptions& options) {
   NMFLOW_CHECK(options.eval_every >= 1, "CYTrainingOptions: eval_every must be ≥ 1, got ", options.eval_every);
 }
 
-CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet) {
+at::Tensor evaluate_phi_model_det(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet) {
   const c10::AutoGradMode no_grad(false);
-  std::vector<at::Tensor> dets;
-  for (int64_t start = 0; start < points.size(); start += kEvalChunk) {
-    const int64_t len = std::min(kEvalChunk, points.size() - start);
+  return evaluate_in_chunks(points.size(), [&](int64_t start, int64_t len) {
     const at::Tensor ddbar = model.ddbar_phi(input_jet.narrow(0, start, len), PhiJetMethod::WirtingerJet);
-    dets.push_back(hermitian_det(points.g_fs.narrow(0, start, len) + ddbar));
-  }
-  const CYAccuracy accuracy = cy_accuracy(points.weights, points.omega_sq, at::cat(dets, 0));
+    return hermitian_det(points.g_fs.narrow(0, start, len) + ddbar);
+  });
+}
+
+CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet) {
+  const CYAccuracy accuracy = cy_accuracy(points.weights, points.omega_sq, evaluate_phi_model_det(model, points, input_jet));
   CYEpochRecord record;
   record.sigma = accuracy.sigma;
   record.kappa = accuracy.kappa;

@@ -49,6 +49,10 @@ struct CYEpochRecord {
   double kappa = 0.0;          // Vol_K/Vol_CY of the model on the validation set
 };
 
+// det g = det(g_FS + ∂∂̄φ) of the model on `points` (no graph; in chunks of kEvaluationChunk), [B] float64.
+// input_jet: phi_input_jet(points) in the model's dtype.
+at::Tensor evaluate_phi_model_det(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet);
+
 // σ and κ of the model's metric on `points` (no graph; in chunks). input_jet: phi_input_jet(points) in the model's
 // dtype.
 CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet);
