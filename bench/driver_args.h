@@ -1,5 +1,5 @@
 #pragma once
-// The key=value command lines of the bench drivers (cy_training_run, cy_free_training_run, cy_width_ladder,
+// The key=value command lines of the bench drivers (cy_training_run, cy_width_ladder,
 // nmflow_peer_cases): every key must be one of the driver's defaults.
 #include <cstdint>
 #include <map>

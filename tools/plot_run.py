@@ -15,6 +15,7 @@
                                    <stem>_methods.png: time per method; <stem>_drift.png when `drift/*` is present
   cy_metric          (nmflow run, Calabi–Yau)  <stem>_sigma.png: σ, κ and training loss vs epoch;
                                    <stem>_sigma_hist.png: weighted histogram of |1 − η/κ| on the validation points
+  cy_free_metric     (nmflow run, free CY metric)  as cy_metric, with L_K and L_T vs epoch in <stem>_sigma.png
   donaldson          (nmflow run, balanced metrics)  <stem>_sigma_vs_k.png: σ_k vs k with the 1/k² guide
 
 Prints the paths of the PNGs written. DIR defaults to the file's folder. A file of another kind is an error (exit 1,
@@ -264,6 +265,11 @@ def plot_cy_metric(f, path, out):
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
     ax1.semilogy(epoch, sigma, "o-", lw=2, label="σ (validation)")
     ax1.semilogy(epoch, np.abs(loss), "s-", lw=1, label="|training loss|")
+    if "epochs/kahler" in f:  # cy_free_metric: L_K and L_T, where above rounding (at g_FS they are ~1e-33)
+        for name, label in (("kahler", "L_K (validation)"), ("transition", "L_T (validation)")):
+            values = f[f"epochs/{name}"][:n, 0]
+            shown = values > 1e-25
+            ax1.semilogy(epoch[shown], values[shown], "^-", lw=1, label=label)
     ax1.set_xlabel("epoch")
     ax1.set_ylabel("value (log scale)")
     ax1.legend(fontsize=8)
@@ -314,6 +320,7 @@ PLOTTERS = {
     "ntk": plot_ntk,
     "cy_metric": plot_cy_metric,
     "donaldson": plot_donaldson,
+    "cy_free_metric": plot_cy_metric,
 }
 
 

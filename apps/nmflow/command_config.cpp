@@ -31,6 +31,11 @@ std::string describe_experiment(const ExperimentConfig& c) {
                        c.optimizer.name, c.training.epochs, c.training.batch_size, c.cy_points.train,
                        c.cy_points.validation);
   }
+  if (c.kind == "cy_free_metric") {
+    return fmt::format("cy_free_metric on {}, {} head, {} x {} epochs of batch {}, {} + {} points", c.variety.name,
+                       enum_name(kFreeMetricHeadNames, c.free_model.head), c.optimizer.name, c.training.epochs,
+                       c.training.batch_size, c.cy_points.train, c.cy_points.validation);
+  }
   if (c.kind == "donaldson") {
     std::vector<std::string> degrees;
     for (const int64_t k : c.donaldson.k) {
@@ -51,7 +56,7 @@ void add_config_command(CLI::App& app) {
   CLI::Option* print = command->add_flag("--print-default", options->print_default,
                                          "Print the embedded default experiment (YAML); with --kind, every key of "
                                          "that kind at its default");
-  command->add_option("--kind", options->kind, "With --print-default: real_metric_flow, cy_metric or donaldson")
+  command->add_option("--kind", options->kind, "With --print-default: real_metric_flow, cy_metric, donaldson or cy_free_metric")
       ->needs(print);
   CLI::Option* check =
       command->add_option("--check", options->check, "Validate a configuration file")->check(CLI::ExistingFile);

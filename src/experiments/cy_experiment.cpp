@@ -52,24 +52,10 @@ KahlerPhiModelConfig phi_model_config(const ExperimentConfig& c) {
 
 CYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
   CYTrainingOptions o;
-  TrainerOptions& t = o.trainer;
-  t.optimizer.kind = c.optimizer.name == "sgd" ? OptimizerKind::GradientDescent : parse_optimizer(c.optimizer.name);
-  t.learning_rate = c.optimizer.lr;
-  t.schedule = parse_learning_rate_schedule(c.optimizer.schedule);
-  t.decay_rate = c.optimizer.decay_rate;
-  // The cosine schedule spans the whole run unless told otherwise (as bench/cy_training_run.cpp).
-  t.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps
-                                                    : std::max<int64_t>(1, c.training.epochs * steps_per_epoch);
-  t.min_learning_rate = c.optimizer.min_lr;
-  t.clip_grad_norm = c.optimizer.clip;
-  t.seed = c.seed;
-  o.epochs = c.training.epochs;
-  o.batch_size = c.training.batch_size;
+  static_cast<CYEpochOptions&>(o) = cy_epoch_options(c, steps_per_epoch);
   o.weighting = parse_monge_ampere_weighting(c.cy_loss.monge_ampere);
   o.kappa = parse_monge_ampere_kappa(c.cy_loss.kappa);
   o.method = parse_phi_jet_method(c.training.method);
-  o.eval_every = c.training.eval_every;
-  o.max_wall_seconds = c.training.max_wall_seconds;
   return o;
 }
 
@@ -132,22 +118,6 @@ void check_run(const ExperimentConfig& config) {
                "'; allowed: cy_metric");
 }
 
-// The /epochs rows a resumed run keeps: those up to the checkpoint's epoch (rows an interrupted run wrote after its
-// last checkpoint are dropped and recomputed). check_resume_config has already required the run file.
-std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch) {
-  std::map<std::string, at::Tensor> rows;
-  const Hdf5File file = Hdf5File::open(output);
-  NMFLOW_CHECK(file.exists("epochs/epoch"), "--resume: '", output, "' has no /epochs (not a cy_metric run file)");
-  const at::Tensor epoch = file.read_tensor("epochs/epoch").view({-1});
-  const at::Tensor keep = (epoch <= checkpoint_epoch).nonzero().view({-1});
-  rows["epoch"] = epoch.index_select(0, keep);
-  rows["steps"] = file.read_tensor("epochs/steps").view({-1}).index_select(0, keep);
-  for (const std::string& name : kEpochReals) {
-    rows[name] = file.read_tensor("epochs/" + name).view({-1}).index_select(0, keep);
-  }
-  return rows;
-}
-
 
 RunProgress epoch_progress(const CYEpochRecord& r, int64_t total_epochs) {
   return RunProgress{r.epoch, total_epochs, "epoch",
@@ -178,6 +148,41 @@ std::vector<std::string> summary_lines(const CYExperimentSummary& s) {
 }
 
 }  // namespace
+
+CYEpochOptions cy_epoch_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
+  CYEpochOptions o;
+  TrainerOptions& t = o.trainer;
+  t.optimizer.kind = c.optimizer.name == "sgd" ? OptimizerKind::GradientDescent : parse_optimizer(c.optimizer.name);
+  t.learning_rate = c.optimizer.lr;
+  t.schedule = parse_learning_rate_schedule(c.optimizer.schedule);
+  t.decay_rate = c.optimizer.decay_rate;
+  t.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps
+                                                    : std::max<int64_t>(1, c.training.epochs * steps_per_epoch);
+  t.min_learning_rate = c.optimizer.min_lr;
+  t.clip_grad_norm = c.optimizer.clip;
+  t.seed = c.seed;
+  o.epochs = c.training.epochs;
+  o.batch_size = c.training.batch_size;
+  o.eval_every = c.training.eval_every;
+  o.max_wall_seconds = c.training.max_wall_seconds;
+  return o;
+}
+
+// check_resume_config has already required the run file.
+std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch,
+                                                  const std::vector<std::string>& reals, const std::string& kind) {
+  std::map<std::string, at::Tensor> rows;
+  const Hdf5File file = Hdf5File::open(output);
+  NMFLOW_CHECK(file.exists("epochs/epoch"), "--resume: '", output, "' has no /epochs (not a ", kind, " run file)");
+  const at::Tensor epoch = file.read_tensor("epochs/epoch").view({-1});
+  const at::Tensor keep = (epoch <= checkpoint_epoch).nonzero().view({-1});
+  rows["epoch"] = epoch.index_select(0, keep);
+  rows["steps"] = file.read_tensor("epochs/steps").view({-1}).index_select(0, keep);
+  for (const std::string& name : reals) {
+    rows[name] = file.read_tensor("epochs/" + name).view({-1}).index_select(0, keep);
+  }
+  return rows;
+}
 
 Hypersurface variety_hypersurface(const VarietyConfig& variety) {
   std::map<std::string, std::complex<double>> params;
@@ -242,7 +247,7 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   std::map<std::string, at::Tensor> kept;
   if (lifecycle.resuming()) {
     const int64_t checkpoint_epoch = Hdf5File::open(training_run.checkpoint).read_int_attribute("/", "cy_epoch");
-    kept = kept_epoch_rows(options.output, checkpoint_epoch);
+    kept = kept_epoch_rows(options.output, checkpoint_epoch, kEpochReals, "cy_metric");
     summary.resumed_from_epoch = checkpoint_epoch;
   }
 

@@ -12,7 +12,11 @@
 // --resume continues from the checkpoint (also to a larger training.epochs) and reproduces an uninterrupted run bit
 // for bit on the CPU.
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
 
 #include "training/cy_training.h"
 #include "experiments/experiment.h"
@@ -40,6 +44,16 @@ CYPointSet sample_validation_points(const Hypersurface& surface, const Experimen
 // provenance (io/provenance.h); each kind adds its own.
 void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& config, const ExperimentRunOptions& options,
                              const Hypersurface& surface, const std::string& status);
+
+// The epoch loop of a CY training config (optimizer and training sections; the cosine schedule spans the whole run
+// unless optimizer.schedule_steps says otherwise). Checkpoint, resume and stop are left to the runner.
+CYEpochOptions cy_epoch_options(const ExperimentConfig& config, int64_t steps_per_epoch);
+
+// The /epochs rows a resumed CY run keeps from `output`: `epoch`, `steps` and each of `reals`, [n] each, for the
+// records up to the checkpoint's epoch (rows an interrupted run wrote after its last checkpoint are dropped and
+// recomputed). `kind` names the run file in the error when it has no /epochs.
+std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch,
+                                                  const std::vector<std::string>& reals, const std::string& kind);
 
 struct CYExperimentSummary {
   int64_t epochs_done = 0;

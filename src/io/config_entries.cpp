@@ -77,6 +77,14 @@ void add_real_metric_flow(std::map<std::string, std::string>& e, const Experimen
   e["recording.ntk_eigenvalues"] = text(c.recording.ntk_eigenvalues);
 }
 
+void add_cy_training(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  add_optimizer(e, c.optimizer, false);
+  e["training.epochs"] = text(c.training.epochs);
+  e["training.batch_size"] = text(c.training.batch_size);
+  e["training.eval_every"] = text(c.training.eval_every);
+  e["training.max_wall_seconds"] = text(c.training.max_wall_seconds);
+}
+
 void add_cy_metric(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
   add_variety(e, c);
   e["model.inputs"] = c.phi_model.inputs;
@@ -87,12 +95,8 @@ void add_cy_metric(std::map<std::string, std::string>& e, const ExperimentConfig
   e["model.sigma_b"] = text(c.phi_model.sigma_b);
   e["loss.monge_ampere"] = c.cy_loss.monge_ampere;
   e["loss.kappa"] = c.cy_loss.kappa;
-  add_optimizer(e, c.optimizer, false);
-  e["training.epochs"] = text(c.training.epochs);
-  e["training.batch_size"] = text(c.training.batch_size);
-  e["training.eval_every"] = text(c.training.eval_every);
+  add_cy_training(e, c);
   e["training.method"] = c.training.method;
-  e["training.max_wall_seconds"] = text(c.training.max_wall_seconds);
   e["measures.curvature"] = text(c.measures.curvature);
   e["measures.curvature_points"] = text(c.measures.curvature_points);
   e["recording.output"] = c.recording.output;
@@ -102,6 +106,24 @@ void add_donaldson(std::map<std::string, std::string>& e, const ExperimentConfig
   add_variety(e, c);
   e["donaldson.k"] = text(c.donaldson.k);
   e["donaldson.iterations"] = text(c.donaldson.iterations);
+  e["recording.output"] = c.recording.output;
+}
+
+void add_cy_free_metric(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  add_variety(e, c);
+  const FreeMetricModelConfig& m = c.free_model;
+  e["model.head"] = enum_name(kFreeMetricHeadNames, m.head);
+  e["model.inputs"] = enum_name(kPhiInputsNames, m.inputs);
+  e["model.hidden"] = text(m.hidden);
+  e["model.activation"] = enum_name(kActivationNames, m.activation);
+  e["model.parameterisation"] = enum_name(kParameterisationNames, m.parameterisation);
+  e["model.sigma_w"] = text(m.sigma_w);
+  e["model.sigma_b"] = text(m.sigma_b);
+  e["loss.monge_ampere"] = enum_name(kMongeAmpereWeightingNames, c.free_loss.monge_ampere);
+  e["loss.kappa"] = enum_name(kMongeAmpereKappaNames, c.free_loss.kappa);
+  e["loss.alpha_kahler"] = text(c.free_loss.alpha_kahler);
+  e["loss.alpha_transition"] = text(c.free_loss.alpha_transition);
+  add_cy_training(e, c);
   e["recording.output"] = c.recording.output;
 }
 
@@ -118,6 +140,8 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
     add_cy_metric(e, c);
   } else if (c.kind == "donaldson") {
     add_donaldson(e, c);
+  } else if (c.kind == "cy_free_metric") {
+    add_cy_free_metric(e, c);
   } else {
     add_real_metric_flow(e, c);
   }

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "common/enum_names.h"
+
 namespace nmflow {
 
 struct ConfigContext {
@@ -45,6 +47,13 @@ class ConfigReader {
   int64_t integer(const std::string& key, int64_t fallback, int64_t min, int64_t max);
   bool boolean(const std::string& key, bool fallback);
   std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed);
+  // One of the names of an enum's table (common/model_enums.h), as its value: the allowed names are the table's.
+  template <typename E, std::size_t N>
+  E enumeration(const std::string& key, E fallback, const EnumName<E> (&table)[N]) {
+    std::vector<std::string> names;
+    for (const EnumName<E>& entry : table) names.push_back(entry.name);
+    return parse_enum(table, choice(key, enum_name(table, fallback), names), key.c_str());
+  }
   std::string string(const std::string& key, const std::string& fallback);
   std::vector<int64_t> integer_list(const std::string& key, const std::vector<int64_t>& fallback, int64_t min,
                                     int64_t max);

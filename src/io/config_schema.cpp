@@ -6,7 +6,7 @@ namespace nmflow {
 
 namespace {
 
-void apply_quick_cy_metric(ExperimentConfig& config) {
+void apply_quick_cy_training(ExperimentConfig& config) {
   config.cy_points.train = std::min<int64_t>(config.cy_points.train, 500);
   config.cy_points.validation = std::min<int64_t>(config.cy_points.validation, 200);
   // Ten steps per epoch whatever the configured batch, so the smoke run exercises several batches and epochs.
@@ -37,8 +37,8 @@ void apply_quick_donaldson(ExperimentConfig& config) {
 }  // namespace
 
 void apply_quick(ExperimentConfig& config) {
-  if (config.kind == "cy_metric") {
-    apply_quick_cy_metric(config);
+  if (config.kind == "cy_metric" || config.kind == "cy_free_metric") {
+    apply_quick_cy_training(config);
     return;
   }
   if (config.kind == "donaldson") {

@@ -6,10 +6,14 @@
 //   cy_metric         variety, cy_points, phi_model, cy_loss, optimizer (no steps), training, measures,
 //                     recording.output (YAML sections variety, points, model, loss, optimizer, training, …)
 //   donaldson         variety, cy_points, donaldson, recording.output
+//   cy_free_metric    variety, cy_points, free_model, free_loss, optimizer (no steps), training (no method),
+//                     recording.output (YAML sections variety, points, model, loss, optimizer, training, recording)
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "common/model_enums.h"
 
 namespace nmflow {
 
@@ -113,6 +117,26 @@ struct DonaldsonConfig {
   int64_t iterations = 15;                 // T-operator updates per k
 };
 
+// --- kind cy_free_metric (docs/config.md, "cy_free_metric"): the free CY metric models of models/free_cy_metric.h
+// trained on L = L_MA + α_K L_K + α_T L_T (training/cy_free_losses.h) ---
+
+struct FreeMetricModelConfig {
+  FreeMetricHead head = FreeMetricHead::Multiplicative;
+  PhiInputs inputs = PhiInputs::Invariant;
+  std::vector<int64_t> hidden = {64, 64, 64};
+  Activation activation = Activation::Gelu;
+  Parameterisation parameterisation = Parameterisation::Standard;
+  double sigma_w = 1.0;
+  double sigma_b = 0.1;
+};
+
+struct FreeMetricLossConfig {
+  MongeAmpereWeighting monge_ampere = MongeAmpereWeighting::Weighted;
+  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;
+  double alpha_kahler = 1.0;      // α_K of the Kähler loss L_K
+  double alpha_transition = 1.0;  // α_T of the transition loss L_T
+};
+
 struct ExperimentConfig {
   std::string kind = "real_metric_flow";
   uint64_t seed = 0;
@@ -132,14 +156,16 @@ struct ExperimentConfig {
   CYTrainingConfig training;
   CYMeasuresConfig measures;
   DonaldsonConfig donaldson;
+  FreeMetricModelConfig free_model;
+  FreeMetricLossConfig free_loss;
 };
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
 //   real_metric_flow  at most 20 steps, 64 training and 16 probe points, records every ≤ 5 steps, checkpoints
 //                     every ≤ 10 steps when checkpointing is on, NTK diagnostics (when on) every ≤ 10 steps on
 //                     at most 16 probe points;
-//   cy_metric         at most 500 training and 200 validation points, 2 epochs of 10 steps (batch = train/10),
-//                     eval every epoch, a 20 s wall budget, at most 100 curvature points;
+//   cy_metric,        at most 500 training and 200 validation points, 2 epochs of 10 steps (batch = train/10),
+//   cy_free_metric    eval every epoch, a 20 s wall budget, at most 100 curvature points (cy_metric);
 //   donaldson         at most 2000 balancing and 500 validation points, k ≤ 2, at most 3 iterations.
 void apply_quick(ExperimentConfig& config);
 

@@ -1,6 +1,7 @@
 // Schema of the Calabi–Yau kinds of `nmflow run` (docs/config.md, "Calabi–Yau kinds"): `cy_metric` (the Kähler
-// φ-model trained on the Monge–Ampère loss) and `donaldson` (balanced metrics), plus the table of which keys each
-// kind takes, so that a key of one kind inside another is named as such.
+// φ-model trained on the Monge–Ampère loss), `donaldson` (balanced metrics) and `cy_free_metric` (the free metric
+// models with the Kähler and transition losses), plus the table of which keys each kind takes, so that a key of one
+// kind inside another is named as such.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@ namespace {
 const std::string kReal = "real_metric_flow";
 const std::string kCY = "cy_metric";
 const std::string kDonaldson = "donaldson";
+const std::string kFree = "cy_free_metric";
 
 using SectionKeys = std::map<std::string, std::vector<std::string>>;
 
@@ -49,6 +51,16 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"variety", {"name", "psi"}},
         {"points", {"train", "validation"}},
         {"donaldson", {"k", "iterations"}},
+        {"recording", {"output"}}}},
+      {kFree,
+       {{"", {"kind", "seed", "device", "dtype", "threads", "variety", "points", "model", "loss", "optimizer",
+              "training", "recording"}},
+        {"variety", {"name", "psi"}},
+        {"points", {"train", "validation"}},
+        {"model", {"head", "inputs", "hidden", "activation", "parameterisation", "sigma_w", "sigma_b"}},
+        {"loss", {"monge_ampere", "kappa", "alpha_kahler", "alpha_transition"}},
+        {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip"}},
+        {"training", {"epochs", "batch_size", "eval_every", "max_wall_seconds"}},
         {"recording", {"output"}}}}};
   return table;
 }
@@ -59,10 +71,19 @@ bool contains(const std::vector<std::string>& names, const std::string& name) {
 
 // Why a key of another kind has no meaning here, where a short reason helps.
 std::string foreign_key_hint(const std::string& kind, const std::string& section, const std::string& key) {
-  if (kind == kCY && section == "optimizer" && key == "steps") return " (a cy_metric run lasts training.epochs)";
-  if (kind == kCY && section == "recording" && key == "every") return " (σ is recorded every training.eval_every epochs)";
-  if (kind == kCY && section == "recording" && key == "checkpoint_every") {
-    return " (cy_metric runs write no checkpoint: train_phi_model keeps its optimiser state to itself)";
+  const bool trains = kind == kCY || kind == kFree;
+  if (trains && section == "optimizer" && key == "steps") return " (a " + kind + " run lasts training.epochs)";
+  if (trains && section == "recording" && key == "every") return " (σ is recorded every training.eval_every epochs)";
+  if (trains && section == "recording" && key == "checkpoint_every") {
+    return " (a " + kind + " run writes its checkpoint at every evaluation, every training.eval_every epochs)";
+  }
+  if (kind == kFree && section == "training" && key == "method") {
+    return " (it picks how the φ-model gets ∂∂̄φ; a free model has no potential φ, its ∂g comes from the forward "
+           "jet of the network)";
+  }
+  if (kind == kFree && section == "" && key == "measures") {
+    return " (the curvature measures take a Kähler potential; a free metric has none and is Kähler only "
+           "approximately)";
   }
   if (section == "" && key == "manifold") return " (Calabi–Yau kinds take a variety instead)";
   if (section == "" && key == "variety") return " (real_metric_flow takes a manifold instead)";
@@ -160,8 +181,33 @@ void read_training(ConfigReader r, CYTrainingConfig& t, const CYPointsConfig& po
                              std::to_string(points.train));
   }
   t.eval_every = r.integer("eval_every", t.eval_every, 1, kMaxConfigCount);
-  t.method = r.choice("method", t.method, {"wirtinger_jet", "input_hessian", "autograd"});
   t.max_wall_seconds = r.real("max_wall_seconds", t.max_wall_seconds, non_negative());
+}
+
+// L-BFGS compares gradients of one loss, so a CY kind that trains with it takes full batches.
+void check_lbfgs_batch(const ConfigReader& training, const ExperimentConfig& c) {
+  if (c.optimizer.name == "lbfgs" && c.training.batch_size != c.cy_points.train) {
+    training.fail("batch_size", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
+                                "function), so every step must see all training points; allowed with lbfgs: " +
+                                    std::to_string(c.cy_points.train) + " (= points.train)");
+  }
+}
+
+void read_free_model(ConfigReader r, FreeMetricModelConfig& m) {
+  m.head = r.enumeration("head", m.head, kFreeMetricHeadNames);
+  m.inputs = r.enumeration("inputs", m.inputs, kPhiInputsNames);
+  m.hidden = r.integer_list("hidden", m.hidden, 1, 65536);
+  m.activation = r.enumeration("activation", m.activation, kActivationNames);
+  m.parameterisation = r.enumeration("parameterisation", m.parameterisation, kParameterisationNames);
+  m.sigma_w = r.real("sigma_w", m.sigma_w, positive());
+  m.sigma_b = r.real("sigma_b", m.sigma_b, non_negative());
+}
+
+void read_free_loss(ConfigReader r, FreeMetricLossConfig& l) {
+  l.monge_ampere = r.enumeration("monge_ampere", l.monge_ampere, kMongeAmpereWeightingNames);
+  l.kappa = r.enumeration("kappa", l.kappa, kMongeAmpereKappaNames);
+  l.alpha_kahler = r.real("alpha_kahler", l.alpha_kahler, non_negative());
+  l.alpha_transition = r.real("alpha_transition", l.alpha_transition, non_negative());
 }
 
 void read_measures(ConfigReader r, CYMeasuresConfig& m, const CYPointsConfig& points) {
@@ -202,6 +248,10 @@ void check_cy_top_level(const ConfigReader& root, const ExperimentConfig& c) {
   if (c.kind == kDonaldson && c.dtype != "float64") {
     root.fail("dtype", "balanced metrics are computed in complex128; allowed with kind donaldson: float64");
   }
+  if (c.kind == kFree && c.device != "cpu") {
+    root.fail("device", "kind cy_free_metric runs on the CPU only so far (the free model and its per-point data "
+                        "have no device move); allowed: cpu");
+  }
 }
 
 YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
@@ -216,7 +266,7 @@ YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
 }  // namespace
 
 const std::vector<std::string>& experiment_kinds() {
-  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson};
+  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree};
   return kinds;
 }
 
@@ -263,11 +313,8 @@ void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const C
   read_optimizer_keys(optimizer, c.optimizer);
   ConfigReader training = kind_section(context, root, root_node, "training", kCY);
   read_training(training, c.training, c.cy_points);
-  if (c.optimizer.name == "lbfgs" && c.training.batch_size != c.cy_points.train) {
-    training.fail("batch_size", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
-                                "function), so every step must see all training points; allowed with lbfgs: " +
-                                    std::to_string(c.cy_points.train) + " (= points.train)");
-  }
+  c.training.method = training.choice("method", c.training.method, {"wirtinger_jet", "input_hessian", "autograd"});
+  check_lbfgs_batch(training, c);
   read_measures(kind_section(context, root, root_node, "measures", kCY), c.measures, c.cy_points);
   read_cy_recording(kind_section(context, root, root_node, "recording", kCY), c.recording);
 }
@@ -280,6 +327,22 @@ void read_donaldson(const std::shared_ptr<const ConfigContext>& context, const C
   read_donaldson_section(kind_section(context, root, root_node, "donaldson", kDonaldson),
                          section_node(root_node, "donaldson"), c.donaldson);
   read_cy_recording(kind_section(context, root, root_node, "recording", kDonaldson), c.recording);
+}
+
+void read_cy_free_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                         const YAML::Node& root_node, ExperimentConfig& c) {
+  check_cy_top_level(root, c);
+  c.optimizer.lr = 5e-3;  // where the free models were measured (docs/cy_training.md, "Free metric models")
+  read_variety(kind_section(context, root, root_node, "variety", kFree), c.variety);
+  read_cy_points(kind_section(context, root, root_node, "points", kFree), c.cy_points);
+  read_free_model(kind_section(context, root, root_node, "model", kFree), c.free_model);
+  read_free_loss(kind_section(context, root, root_node, "loss", kFree), c.free_loss);
+  ConfigReader optimizer = kind_section(context, root, root_node, "optimizer", kFree);
+  read_optimizer_keys(optimizer, c.optimizer);
+  ConfigReader training = kind_section(context, root, root_node, "training", kFree);
+  read_training(training, c.training, c.cy_points);
+  check_lbfgs_batch(training, c);
+  read_cy_recording(kind_section(context, root, root_node, "recording", kFree), c.recording);
 }
 
 }  // namespace nmflow

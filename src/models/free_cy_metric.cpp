@@ -81,11 +81,6 @@ void check_head_inputs(const at::Tensor& v, const at::Tensor& g_fs, int64_t m, c
                g_fs.scalar_type());
 }
 
-constexpr EnumName<FreeMetricHead> kFreeMetricHeadNames[] = {
-    {FreeMetricHead::Free, "free"}, {FreeMetricHead::Additive, "additive"},
-    {FreeMetricHead::Multiplicative, "multiplicative"}
-};
-
 }  // namespace
 
 FreeMetricHead parse_free_metric_head(const std::string& name) {

@@ -146,10 +146,6 @@ void check_points(const at::Tensor& z, const at::Tensor& pullback, const at::Ten
                ": patch must be [", z.size(0), "] int64, got ", patch.sizes(), " ", patch.scalar_type());
 }
 
-constexpr EnumName<PhiInputs> kPhiInputsNames[] = {
-    {PhiInputs::Invariant, "invariant"}, {PhiInputs::PatchAffine, "patch_affine"}
-};
-
 }  // namespace
 
 PhiInputs parse_phi_inputs(const std::string& name) { return parse_enum(kPhiInputsNames, name, "φ-model inputs"); }

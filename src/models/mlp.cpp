@@ -10,14 +10,6 @@
 
 namespace nmflow {
 
-namespace {
-
-constexpr EnumName<Parameterisation> kParameterisationNames[] = {
-    {Parameterisation::Standard, "standard"}, {Parameterisation::Ntk, "ntk"}
-};
-
-}  // namespace
-
 Parameterisation parse_parameterisation(const std::string& name) {
   return parse_enum(kParameterisationNames, name, "parameterisation");
 }

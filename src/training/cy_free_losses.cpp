@@ -100,7 +100,8 @@ LossValue free_metric_loss(const FreeCYMetric& model, const FreeMetricData& data
   } else {
     g = model.metric(data.input_jet.select(1, 0), data.g_fs);
   }
-  LossValue total = monge_ampere_loss(hermitian_det(g), data.omega_sq, data.weights, kappa, weights.weighting);
+  LossValue total =
+      monge_ampere_loss(hermitian_det(g), data.omega_sq, data.weights, kappa, weights.weighting, weights.kappa);
   if (weights.kahler > 0.0) total = add_loss(total, kahler, weights.kahler);
   if (weights.transition > 0.0) {
     const at::Tensor g_alt = model.metric(data.alt_inputs.flatten(0, 1), data.alt_g_fs.flatten(0, 1));

@@ -45,11 +45,12 @@ struct FreeMetricData {
 FreeMetricData prepare_free_metric_data(const Hypersurface& surface, const CYPointSet& points, PhiInputs inputs,
                                         at::ScalarType dtype, double t = 1.0);
 
-// α_K, α_T and the Monge–Ampère weighting of the total loss L = L_MA + α_K L_K + α_T L_T.
+// α_K, α_T and the Monge–Ampère weighting and κ source of the total loss L = L_MA + α_K L_K + α_T L_T.
 struct FreeLossWeights {
   double kahler = 1.0;
   double transition = 1.0;
   MongeAmpereWeighting weighting = MongeAmpereWeighting::Weighted;
+  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;  // Batch: κ_b of the minibatch replaces `kappa`
 };
 
 // The total loss on `data` (a minibatch), differentiable in the model's parameters. κ: fubini_study_kappa of the

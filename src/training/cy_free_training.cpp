@@ -49,10 +49,10 @@ std::vector<FreeCYEpochRecord> train_free_metric(FreeCYMetric& model, const Free
                                                  const FreeMetricData& validation, double kappa,
                                                  const FreeCYTrainingOptions& options,
                                                  const std::function<void(const FreeCYEpochRecord&)>& callback) {
-  const FreeLossWeights weights{options.alpha_kahler, options.alpha_transition, options.cy.weighting};
+  const FreeLossWeights weights{options.alpha_kahler, options.alpha_transition, options.weighting, options.kappa};
   std::vector<FreeCYEpochRecord> records;
   run_cy_epochs(
-      model.parameters(), train.size(), train.g_fs.device(), options.cy,
+      model.parameters(), train.size(), train.g_fs.device(), options,
       [&](const at::Tensor& batch_index) {
         return free_metric_loss(model, train.select(batch_index), kappa, weights);
       },

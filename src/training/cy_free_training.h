@@ -16,8 +16,11 @@
 
 namespace nmflow {
 
-struct FreeCYTrainingOptions {
-  CYTrainingOptions cy;           // optimiser, epochs, batch, weighting, eval_every, max_wall_seconds
+// The epoch loop (optimiser, epochs, batch, eval_every, max_wall_seconds, checkpoint/resume/stop) and the loss.
+// Every option is read: a free model has no φ, so the φ-model's PhiJetMethod has no place here.
+struct FreeCYTrainingOptions : CYEpochOptions {
+  MongeAmpereWeighting weighting = MongeAmpereWeighting::Weighted;
+  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;  // κ of L_MA: the `kappa` argument, or κ_b per batch
   double alpha_kahler = 1.0;      // α_K
   double alpha_transition = 1.0;  // α_T
 };
@@ -31,7 +34,8 @@ struct FreeCYEpochRecord {
 // σ, κ, L_K and L_T of the model on `data` (no graph; in chunks).
 FreeCYEpochRecord evaluate_free_metric(const FreeCYMetric& model, const FreeMetricData& data);
 
-// Trains `model` in place; κ of the loss is `kappa` (fubini_study_kappa of the training points).
+// Trains `model` in place; κ of the loss is `kappa` (fubini_study_kappa of the training points), or the batch's κ_b
+// with options.kappa = Batch (cy_losses.h).
 std::vector<FreeCYEpochRecord> train_free_metric(FreeCYMetric& model, const FreeMetricData& train,
                                                  const FreeMetricData& validation, double kappa,
                                                  const FreeCYTrainingOptions& options,

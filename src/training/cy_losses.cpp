@@ -10,14 +10,6 @@
 
 namespace nmflow {
 
-namespace {
-
-constexpr EnumName<MongeAmpereWeighting> kMongeAmpereWeightingNames[] = {
-    {MongeAmpereWeighting::Uniform, "uniform"}, {MongeAmpereWeighting::Weighted, "weighted"}
-};
-
-}  // namespace
-
 MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name) {
   return parse_enum(kMongeAmpereWeightingNames, name, "Monge–Ampère weighting");
 }
@@ -25,14 +17,6 @@ MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name) {
 std::string monge_ampere_weighting_name(MongeAmpereWeighting value) {
   return enum_name(kMongeAmpereWeightingNames, value);
 }
-
-namespace {
-
-constexpr EnumName<MongeAmpereKappa> kMongeAmpereKappaNames[] = {
-    {MongeAmpereKappa::TrainingSet, "training_set"}, {MongeAmpereKappa::Batch, "batch"}
-};
-
-}  // namespace
 
 MongeAmpereKappa parse_monge_ampere_kappa(const std::string& name) {
   return parse_enum(kMongeAmpereKappaNames, name, "Monge–Ampère kappa");

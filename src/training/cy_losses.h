@@ -6,26 +6,24 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "common/model_enums.h"
 #include "training/losses.h"
 #include "geometry/kahler/cy_point_set.h"
 
 namespace nmflow {
 
+// MongeAmpereWeighting (the enum and its names: common/model_enums.h):
 // uniform   L = mean |1 − det g/(κ|Ω|²)|                (average over the sampling measure, J_FS^m/m!)
 // weighted  L = mean(w |1 − det g/(κ|Ω|²)|)/mean(w)      (average over Ω∧Ω̄, the measure σ uses; w = |Ω|²/det g_FS)
-enum class MongeAmpereWeighting { Uniform, Weighted };
-
 MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name);  // "uniform" | "weighted"
 std::string monge_ampere_weighting_name(MongeAmpereWeighting weighting);
 
-// Where κ comes from:
+// Where κ comes from, MongeAmpereKappa (common/model_enums.h):
 // training_set  κ = Vol_K/Vol_CY of Fubini–Study on the whole training set, fixed (exact in the limit: Vol_K is
 //               topological);
 // batch         κ_b = Σ w det g/|Ω|² / Σ w over the minibatch (w the weights of `weights`), recomputed every step
 //               and held constant in the gradient — MLGeometry's "local batch normalisation"; it removes the
 //               minibatch's Monte-Carlo volume error from the residual.
-enum class MongeAmpereKappa { TrainingSet, Batch };
-
 MongeAmpereKappa parse_monge_ampere_kappa(const std::string& name);  // "training_set" | "batch"
 std::string monge_ampere_kappa_name(MongeAmpereKappa kappa);
 

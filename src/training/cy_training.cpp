@@ -61,13 +61,13 @@ CYCheckpointProgress load_cy_checkpoint(Trainer& trainer, const std::string& pat
 
 }  // namespace
 
-void check_cy_training_options(const CYTrainingOptions& options) {
+void check_cy_training_options(const CYEpochOptions& options) {
   check_trainer_options(options.trainer);
-  NMFLOW_CHECK(options.epochs >= 0, "CYTrainingOptions: epochs must be ≥ 0, got ", options.epochs);
-  NMFLOW_CHECK(options.batch_size >= 1, "CYTrainingOptions: batch_size must be ≥ 1, got ", options.batch_size);
-  NMFLOW_CHECK(options.max_wall_seconds >= 0.0, "CYTrainingOptions: max_wall_seconds must be ≥ 0, got ",
+  NMFLOW_CHECK(options.epochs >= 0, "CY training: epochs must be ≥ 0, got ", options.epochs);
+  NMFLOW_CHECK(options.batch_size >= 1, "CY training: batch_size must be ≥ 1, got ", options.batch_size);
+  NMFLOW_CHECK(options.max_wall_seconds >= 0.0, "CY training: max_wall_seconds must be ≥ 0, got ",
                options.max_wall_seconds);
-  NMFLOW_CHECK(options.eval_every >= 1, "CYTrainingOptions: eval_every must be ≥ 1, got ", options.eval_every);
+  NMFLOW_CHECK(options.eval_every >= 1, "CY training: eval_every must be ≥ 1, got ", options.eval_every);
 }
 
 at::Tensor evaluate_phi_model_det(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet) {
@@ -87,7 +87,7 @@ CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& 
 }
 
 void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
-                   const CYTrainingOptions& options,
+                   const CYEpochOptions& options,
                    const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
                    const std::function<void(const CYEpochRecord& record)>& on_evaluation) {
   check_cy_training_options(options);

@@ -16,13 +16,11 @@
 
 namespace nmflow {
 
-struct CYTrainingOptions {
+// The minibatch epoch loop shared by the CY trainings (run_cy_epochs): what every model's training reads.
+struct CYEpochOptions {
   TrainerOptions trainer;  // optimiser (Adam for accuracy runs), learning rate and schedule in steps
   int64_t epochs = 10;
   int64_t batch_size = 2000;  // points per step; an epoch is ⌊n_train/batch⌋ steps over a fresh permutation
-  MongeAmpereWeighting weighting = MongeAmpereWeighting::Weighted;
-  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;  // κ of the loss: fixed (FS, training set) or per batch
-  PhiJetMethod method = PhiJetMethod::WirtingerJet;  // how the training loss gets ∂∂̄φ
   int64_t eval_every = 1;  // σ on the validation set after every this many epochs (and before training)
   double max_wall_seconds = 0.0;  // > 0: stop (with a final σ) after the first epoch that ends past this budget
   // Non-empty: a checkpoint (Trainer state + epoch and training time so far) is written there, atomically, before
@@ -37,7 +35,15 @@ struct CYTrainingOptions {
   std::function<bool()> stop_requested;
 };
 
-void check_cy_training_options(const CYTrainingOptions& options);
+// The φ-model's training: the loop and its loss. (The free models take their own, training/cy_free_training.h:
+// they have no φ, so no PhiJetMethod.)
+struct CYTrainingOptions : CYEpochOptions {
+  MongeAmpereWeighting weighting = MongeAmpereWeighting::Weighted;
+  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;  // κ of the loss: fixed (FS, training set) or per batch
+  PhiJetMethod method = PhiJetMethod::WirtingerJet;  // how the training loss gets ∂∂̄φ
+};
+
+void check_cy_training_options(const CYEpochOptions& options);
 
 struct CYEpochRecord {
   int64_t epoch = 0;           // epochs done (0: before training)
@@ -62,9 +68,9 @@ CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& 
 // indices [batch] int64 (on `device`). `on_evaluation` is called before training (epoch 0) and after every
 // eval_every-th epoch, the last one, and the first one that ends past max_wall_seconds, with epoch, steps,
 // wall/CPU seconds of training (evaluation excluded) and the epoch's mean loss filled in (σ, κ left to the caller).
-// Writes options.checkpoint and honours options.resume (see CYTrainingOptions). options.method is not read.
+// Writes options.checkpoint and honours options.resume (see CYEpochOptions).
 void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
-                   const CYTrainingOptions& options,
+                   const CYEpochOptions& options,
                    const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
                    const std::function<void(const CYEpochRecord& record)>& on_evaluation);
 

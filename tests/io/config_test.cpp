@@ -372,8 +372,8 @@ TEST_CASE("A key of another kind is named as such: real keys in cy_metric and do
           "[io]") {
   const std::string head = error_of("kind: cy_metric\nmodel:\n  head: conformal\n");
   INFO(head);
-  CHECK(has(head, "test.yaml:3:9: model.head: 'head' is a key of kind real_metric_flow, not of kind cy_metric; "
-                  "allowed here: inputs, hidden"));
+  CHECK(has(head, "test.yaml:3:9: model.head: 'head' is a key of kind real_metric_flow and cy_free_metric, not of "
+                  "kind cy_metric; allowed here: inputs, hidden"));
   const std::string steps = error_of("kind: cy_metric\noptimizer: {steps: 10}\n");
   INFO(steps);
   CHECK(has(steps, "optimizer.steps: 'steps' is a key of kind real_metric_flow, not of kind cy_metric (a "
@@ -383,14 +383,15 @@ TEST_CASE("A key of another kind is named as such: real keys in cy_metric and do
   CHECK(has(manifold, "manifold: 'manifold' is a key of kind real_metric_flow, not of kind cy_metric"));
   const std::string training = error_of("kind: donaldson\ntraining: {epochs: 3}\n");
   INFO(training);
-  CHECK(has(training, "training: 'training' is a key of kind cy_metric, not of kind donaldson"));
+  CHECK(has(training, "training: 'training' is a key of kind cy_metric and cy_free_metric, not of kind donaldson"));
   const std::string variety = error_of("variety: {name: fermat_quintic}\n");
   INFO(variety);
-  CHECK(has(variety, "variety: 'variety' is a key of kind cy_metric and donaldson, not of kind real_metric_flow"));
+  CHECK(has(variety, "variety: 'variety' is a key of kind cy_metric and donaldson and cy_free_metric, not of kind "
+                     "real_metric_flow"));
   const std::string validation = error_of("points: {validation: 10}\n");
   INFO(validation);
-  CHECK(has(validation, "points.validation: 'validation' is a key of kind cy_metric and donaldson, not of kind "
-                        "real_metric_flow; allowed here: train, probe, resample_every"));
+  CHECK(has(validation, "points.validation: 'validation' is a key of kind cy_metric and donaldson and cy_free_metric, "
+                        "not of kind real_metric_flow; allowed here: train, probe, resample_every"));
 }
 
 TEST_CASE("A misspelled kind is reported first, with the kinds allowed", "[io]") {
@@ -439,6 +440,94 @@ TEST_CASE("--quick shrinks the CY kinds to seconds: 10 steps per epoch, 2 epochs
   apply_quick(d);
   CHECK(d.donaldson.k == std::vector<int64_t>{1, 2});
   CHECK(d.donaldson.iterations == 3);
+}
+
+// --- kind cy_free_metric ---
+
+TEST_CASE("A cy_free_metric config reads every section into enums, with the free-model defaults", "[io]") {
+  const ExperimentConfig c =
+      load_config("kind: cy_free_metric\nseed: 5\nvariety: {name: k3_quartic}\npoints: {train: 300, validation: 100}\n"
+                  "model: {head: free, inputs: patch_affine, hidden: [8], activation: relu, parameterisation: ntk}\n"
+                  "loss: {monge_ampere: uniform, kappa: batch, alpha_kahler: 0.5, alpha_transition: 0}\n"
+                  "optimizer: {schedule: cosine, min_lr: 0.0001}\ntraining: {epochs: 3, batch_size: 100}\n",
+                  "test.yaml")
+          .config;
+  CHECK(c.kind == "cy_free_metric");
+  CHECK(c.free_model.head == FreeMetricHead::Free);
+  CHECK(c.free_model.inputs == PhiInputs::PatchAffine);
+  CHECK(c.free_model.hidden == std::vector<int64_t>{8});
+  CHECK(c.free_model.activation == Activation::Relu);  // first derivatives only: relu is allowed here
+  CHECK(c.free_model.parameterisation == Parameterisation::Ntk);
+  CHECK(c.free_loss.monge_ampere == MongeAmpereWeighting::Uniform);
+  CHECK(c.free_loss.kappa == MongeAmpereKappa::Batch);
+  CHECK(c.free_loss.alpha_kahler == 0.5);
+  CHECK(c.free_loss.alpha_transition == 0.0);
+  CHECK(c.optimizer.lr == 5e-3);  // the free kind's default
+  CHECK(c.training.epochs == 3);
+  const ExperimentConfig d = load_config("kind: cy_free_metric\n", "t").config;
+  CHECK(d.free_model.head == FreeMetricHead::Multiplicative);
+  CHECK(d.free_model.inputs == PhiInputs::Invariant);
+  CHECK(d.free_loss.alpha_kahler == 1.0);
+  CHECK(d.free_loss.kappa == MongeAmpereKappa::TrainingSet);
+}
+
+TEST_CASE("cy_free_metric: unknown names, wrong types and out-of-range values are located and name what is allowed",
+          "[io]") {
+  const std::string head = error_of("kind: cy_free_metric\nmodel:\n  head: cholesky\n");
+  INFO(head);
+  CHECK(has(head, "test.yaml:3:9: model.head: unknown value 'cholesky'; allowed: free, additive, multiplicative"));
+  const std::string inputs = error_of("kind: cy_free_metric\nmodel: {inputs: affine}\n");
+  INFO(inputs);
+  CHECK(has(inputs, "model.inputs: unknown value 'affine'; allowed: invariant, patch_affine"));
+  const std::string alpha = error_of("kind: cy_free_metric\nloss:\n  alpha_kahler: -1\n");
+  INFO(alpha);
+  CHECK(has(alpha, "test.yaml:3:17: loss.alpha_kahler: must be in [0, inf), got -1"));
+  const std::string type = error_of("kind: cy_free_metric\nloss: {alpha_transition: lots}\n");
+  INFO(type);
+  CHECK(has(type, "loss.alpha_transition: expected a number, got 'lots'"));
+  const std::string typo = error_of("kind: cy_free_metric\nloss: {alpha_kaehler: 1}\n");
+  INFO(typo);
+  CHECK(has(typo, "loss.alpha_kaehler: unknown key 'alpha_kaehler'; did you mean 'alpha_kahler'?"));
+  const std::string batch = error_of("kind: cy_free_metric\npoints: {train: 100}\ntraining: {batch_size: 200}\n");
+  INFO(batch);
+  CHECK(has(batch, "training.batch_size: exceeds points.train = 100"));
+  const std::string device = error_of("kind: cy_free_metric\ndevice: cuda\n");
+  INFO(device);
+  CHECK(has(device, "device: kind cy_free_metric runs on the CPU only so far"));
+}
+
+TEST_CASE("cy_free_metric: training.method and measures are cy_metric's and refused naming the kind and why; "
+          "loss.kappa is honoured",
+          "[io]") {
+  const std::string method = error_of("kind: cy_free_metric\ntraining:\n  method: autograd\n");
+  INFO(method);
+  CHECK(has(method, "test.yaml:3:11: training.method: 'method' is a key of kind cy_metric, not of kind "
+                    "cy_free_metric (it picks how the φ-model gets ∂∂̄φ; a free model has no potential φ"));
+  CHECK(has(method, "allowed here: epochs, batch_size, eval_every, max_wall_seconds"));
+  const std::string measures = error_of("kind: cy_free_metric\nmeasures: {curvature: true}\n");
+  INFO(measures);
+  CHECK(has(measures, "measures: 'measures' is a key of kind cy_metric, not of kind cy_free_metric (the curvature"));
+  const std::string alpha = error_of("kind: cy_metric\nloss: {alpha_kahler: 1}\n");
+  INFO(alpha);
+  CHECK(has(alpha, "loss.alpha_kahler: 'alpha_kahler' is a key of kind cy_free_metric, not of kind cy_metric"));
+  // kappa is read (and compared by --resume), not silently dropped.
+  const ExperimentConfig batch = load_config("kind: cy_free_metric\nloss: {kappa: batch}\n", "t").config;
+  CHECK(config_entries(batch).at("loss.kappa") == "batch");
+  CHECK(config_differences(load_config("kind: cy_free_metric\n", "t").config, batch) ==
+        std::vector<std::string>{"loss.kappa: training_set -> batch"});
+  CHECK(config_entries(batch).count("training.method") == 0);
+}
+
+TEST_CASE("--quick shrinks cy_free_metric to 2 epochs of 10 steps on a few hundred points", "[io]") {
+  ExperimentConfig c = load_config("kind: cy_free_metric\npoints: {train: 20000, validation: 5000}\n"
+                                   "training: {epochs: 40, batch_size: 1000}\n",
+                                   "t")
+                           .config;
+  apply_quick(c);
+  CHECK(c.cy_points.train == 500);
+  CHECK(c.cy_points.validation == 200);
+  CHECK(c.training.batch_size == 50);
+  CHECK(c.training.epochs == 2);
 }
 
 TEST_CASE("recording.ntk_*: probes within points.probe, eigenvalues within probes * p, --quick clamps both", "[io]") {
@@ -630,7 +719,7 @@ TEST_CASE("A run whose training points cannot fit in memory is refused before an
 }
 
 TEST_CASE("Every kind's defaults print as YAML that loads back to the same configuration", "[io]") {
-  for (const char* kind : {"real_metric_flow", "cy_metric", "donaldson"}) {
+  for (const char* kind : {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric"}) {
     INFO(kind);
     const std::string text = default_config_yaml(kind);
     INFO(text);
@@ -642,5 +731,6 @@ TEST_CASE("Every kind's defaults print as YAML that loads back to the same confi
   }
   CHECK(has(default_config_yaml("cy_metric"), "training:\n  batch_size: 1000\n"));
   CHECK_THROWS_WITH(default_config_yaml("ricci"),
-                    "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, cy_metric, donaldson");
+                    "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, cy_metric, donaldson, "
+                    "cy_free_metric");
 }

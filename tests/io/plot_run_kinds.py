@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tools/plot_run.py on every kind it plots, from small synthetic files written here with h5py in the layouts of
-docs/hdf5.md (real_metric_flow with and without /ntk, check_local_ricci, ntk, cy_metric, donaldson), plus the
-errors: an unknown kind and a file without one. Each plot must print the PNG paths it promises and write non-empty
-PNG files. Exit 77 (skipped) without h5py/matplotlib.
+docs/hdf5.md (real_metric_flow with and without /ntk, check_local_ricci, ntk, cy_metric, donaldson,
+cy_free_metric), plus the errors: an unknown kind and a file without one. Each plot must print the PNG paths it
+promises and write non-empty PNG files. Exit 77 (skipped) without h5py/matplotlib.
 
     python tests/io/plot_run_kinds.py --script tools/plot_run.py --work DIR
 """
@@ -98,10 +98,10 @@ def write_ntk(path, frozen):
             f["drift/relative_drift"] = np.array([0.0, 0.01, 0.03])
 
 
-def write_cy_metric(path, final):
+def write_cy_metric(path, final, kind="cy_metric"):
     rng = np.random.default_rng(1)
     with h5py.File(path, "w") as f:
-        f.attrs["kind"] = "cy_metric"
+        f.attrs["kind"] = kind
         f.attrs["hypersurface"] = "fermat_quintic"
         f.attrs["optimizer"] = "adam"
         epochs = np.arange(1, 6)
@@ -109,6 +109,9 @@ def write_cy_metric(path, final):
         for name, values in [("wall_seconds", epochs * 1.0), ("cpu_seconds", epochs * 2.0),
                              ("train_loss", 0.3 / epochs), ("sigma", 0.37 / epochs), ("kappa", 1 + 0.01 * epochs)]:
             records(f, f"epochs/{name}", values, np.float64)
+        if kind == "cy_free_metric":  # L_K and L_T: rounding at epoch 1 (g_FS), then trained values
+            records(f, "epochs/kahler", np.where(epochs > 1, 1e-3 * epochs, 1e-33), np.float64)
+            records(f, "epochs/transition", np.where(epochs > 1, 1e-5 * epochs, 1e-33), np.float64)
         records(f, "epochs/epoch", epochs, np.int64)
         if final:
             f["final/validation/eta_ratio"] = 1 + 0.1 * rng.standard_normal(500)
@@ -150,6 +153,8 @@ def main():
         "synthetic_cy_metric": (lambda p: write_cy_metric(p, final=True), ["sigma", "sigma_hist"]),
         "synthetic_cy_metric_running": (lambda p: write_cy_metric(p, final=False), ["sigma"]),
         "synthetic_donaldson": (write_donaldson, ["sigma_vs_k"]),
+        "synthetic_cy_free_metric": (lambda p: write_cy_metric(p, final=True, kind="cy_free_metric"),
+                                     ["sigma", "sigma_hist"]),
     }
     failures = []
     for stem, (write, plots) in cases.items():

@@ -202,6 +202,27 @@ TEST_CASE("A zero-initialised multiplicative model's loss is the Fubini-Study Mo
         Approx(nmflow::cy_accuracy(points.weights, points.omega_sq, points.det_g_fs).sigma).epsilon(1e-12));
 }
 
+TEST_CASE("With kappa = batch the free model's Monge-Ampere term uses the batch's kappa, not the one passed",
+          "[flows]") {
+  const nmflow::Hypersurface surface = nmflow::fermat_quintic();
+  const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 100, 45);
+  const nmflow::FreeMetricData data =
+      nmflow::prepare_free_metric_data(surface, points, PhiInputs::Invariant, at::kDouble);
+  const FreeCYMetric model(FreeCYMetricConfig{}, surface.n_coords());  // zero output layer: g = g_FS
+  nmflow::FreeLossWeights weights;
+  weights.kappa = nmflow::MongeAmpereKappa::Batch;
+  const double batch = nmflow::monge_ampere_loss(points.det_g_fs, points.omega_sq, points.weights, 0.0,
+                                                 nmflow::MongeAmpereWeighting::Weighted,
+                                                 nmflow::MongeAmpereKappa::Batch)
+                           .total.item<double>();
+  const double fixed = nmflow::monge_ampere_loss(points.det_g_fs, points.omega_sq, points.weights, 10.0,
+                                                 nmflow::MongeAmpereWeighting::Weighted)
+                           .total.item<double>();
+  const nmflow::LossValue loss = nmflow::free_metric_loss(model, data, 10.0, weights);
+  CHECK(loss.terms[0].second == Approx(batch).epsilon(1e-12));
+  CHECK(std::abs(batch - fixed) > 0.5);  // κ = 10 is far from the points' κ ≈ 0.018: the two would differ
+}
+
 TEST_CASE("Parameter gradient of the free-model loss matches central differences", "[flows]") {
   const nmflow::Hypersurface surface = nmflow::fermat_quintic();
   const nmflow::CYPointSet points = nmflow::sample_cy_points(surface, 40, 47);
@@ -249,11 +270,11 @@ TEST_CASE("Short Adam training of the multiplicative model lowers sigma; the tra
     config.hidden = {16, 16};
     FreeCYMetric model(config, surface.n_coords());
     nmflow::FreeCYTrainingOptions options;
-    options.cy.trainer.optimizer.kind = nmflow::OptimizerKind::Adam;
-    options.cy.trainer.learning_rate = 5e-3;
-    options.cy.epochs = 10;
-    options.cy.batch_size = 250;
-    options.cy.eval_every = 10;
+    options.trainer.optimizer.kind = nmflow::OptimizerKind::Adam;
+    options.trainer.learning_rate = 5e-3;
+    options.epochs = 10;
+    options.batch_size = 250;
+    options.eval_every = 10;
     options.alpha_kahler = 1.0;
     options.alpha_transition = alpha_transition;
     return nmflow::train_free_metric(model, train, validation, nmflow::fubini_study_kappa(train_points), options);

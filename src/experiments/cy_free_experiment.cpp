@@ -1,0 +1,247 @@
+#include "experiments/cy_free_experiment.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/duration_text.h"
+#include "common/error.h"
+#include "experiments/cy_experiment.h"
+#include "geometry/kahler/cy_measures.h"
+#include "io/hdf5_file.h"
+#include "models/free_cy_metric.h"
+#include "training/cy_free_training.h"
+
+namespace nmflow {
+
+namespace {
+
+constexpr int64_t kEvalChunk = 4096;
+
+// The /epochs datasets, [N, 1] each (docs/hdf5.md); `epoch` goes last in a record so that a reader who sees it may
+// trust the others.
+const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "train_loss", "sigma",
+                                              "kappa",        "kahler",      "transition"};
+
+at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
+at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
+
+FreeCYMetricConfig model_config(const ExperimentConfig& c) {
+  FreeCYMetricConfig m;
+  m.head = c.free_model.head;
+  m.inputs = c.free_model.inputs;
+  m.hidden = c.free_model.hidden;
+  m.activation = c.free_model.activation;
+  m.parameterisation = c.free_model.parameterisation;
+  m.sigma_w = c.free_model.sigma_w;
+  m.sigma_b = c.free_model.sigma_b;
+  m.seed = c.seed;
+  m.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
+  return m;
+}
+
+FreeCYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
+  FreeCYTrainingOptions o;
+  static_cast<CYEpochOptions&>(o) = cy_epoch_options(c, steps_per_epoch);
+  o.weighting = c.free_loss.monge_ampere;
+  o.kappa = c.free_loss.kappa;
+  o.alpha_kahler = c.free_loss.alpha_kahler;
+  o.alpha_transition = c.free_loss.alpha_transition;
+  return o;
+}
+
+// det g of the trained model on `data` (no graph; in chunks), [B] float64.
+at::Tensor model_det(const FreeCYMetric& model, const FreeMetricData& data) {
+  const c10::AutoGradMode no_grad(false);
+  std::vector<at::Tensor> dets;
+  for (int64_t start = 0; start < data.size(); start += kEvalChunk) {
+    const int64_t len = std::min(kEvalChunk, data.size() - start);
+    const at::Tensor inputs = data.input_jet.select(1, 0).narrow(0, start, len);
+    dets.push_back(hermitian_det(model.metric(inputs, data.g_fs.narrow(0, start, len))));
+  }
+  return at::cat(dets, 0);
+}
+
+void write_scalar(Hdf5File& file, const std::string& name, double value) {
+  file.write_tensor(name, at::scalar_tensor(value, at::kDouble));
+}
+
+void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
+                      const Hypersurface& surface, const std::string& status) {
+  file.write_int_attribute("/", "total_epochs", c.training.epochs);
+  file.write_string_attribute("/", "optimizer", c.optimizer.name);
+  file.write_string_attribute("/", "head", free_metric_head_name(c.free_model.head));
+  file.write_string_attribute("/", "inputs", phi_inputs_name(c.free_model.inputs));
+  file.write_string_attribute("/", "monge_ampere", monge_ampere_weighting_name(c.free_loss.monge_ampere));
+  file.write_string_attribute("/", "kappa", monge_ampere_kappa_name(c.free_loss.kappa));
+  file.write_double_attribute("/", "alpha_kahler", c.free_loss.alpha_kahler);
+  file.write_double_attribute("/", "alpha_transition", c.free_loss.alpha_transition);
+  write_cy_run_attributes(file, c, o, surface, status);
+}
+
+// /final: per-point η ratios and weights on the validation points, σ, κ, L_K and L_T there.
+void write_final(Hdf5File& file, const FreeCYMetric& model, const FreeMetricData& validation,
+                 CYFreeExperimentSummary& summary) {
+  // Per-point η·Vol_CY/Vol_K: σ = mean(w |1 − ratio|)/mean(w) (cy_measures.h).
+  const at::Tensor det_g = model_det(model, validation);
+  const CYAccuracy accuracy = cy_accuracy(validation.weights, validation.omega_sq, det_g);
+  const at::Tensor eta_ratio = det_g / validation.omega_sq * (accuracy.vol_cy / accuracy.vol_k);
+  const FreeCYEpochRecord measured = evaluate_free_metric(model, validation);
+  file.write_tensor("final/validation/eta_ratio", eta_ratio);
+  file.write_tensor("final/validation/weights", validation.weights);
+  write_scalar(file, "final/sigma", accuracy.sigma);
+  write_scalar(file, "final/kappa", accuracy.kappa);
+  write_scalar(file, "final/kahler", measured.kahler);
+  write_scalar(file, "final/transition", measured.transition);
+  summary.sigma_final = accuracy.sigma;
+  summary.kappa_final = accuracy.kappa;
+  summary.kahler_final = measured.kahler;
+  summary.transition_final = measured.transition;
+}
+
+void check_run(const ExperimentConfig& config, const ExperimentRunOptions& options) {
+  NMFLOW_CHECK(config.kind == "cy_free_metric", "run_cy_free_experiment: config kind is '", config.kind,
+               "'; allowed: cy_free_metric");
+  NMFLOW_CHECK(options.device.empty() || options.device == "cpu", "run_cy_free_experiment: device '",
+               options.device, "'; kind cy_free_metric runs on the CPU only so far; allowed: cpu");
+}
+
+RunProgress epoch_progress(const FreeCYEpochRecord& r, int64_t total_epochs) {
+  return RunProgress{r.cy.epoch, total_epochs, "epoch",
+                     fmt::format("steps {}  sigma {:.6f}  kappa {:.6f}  L_K {:.3e}  L_T {:.3e}  train loss {:.6f}  {}",
+                                 r.cy.steps, r.cy.sigma, r.cy.kappa, r.kahler, r.transition, r.cy.train_loss,
+                                 format_duration(r.cy.wall_seconds)),
+                     false};
+}
+
+std::vector<std::string> summary_lines(const CYFreeExperimentSummary& s) {
+  const char* sigma_label = s.starts_at_fubini_study ? "sigma (FS -> final)" : "sigma (initial -> final)";
+  std::vector<std::string> lines = {
+      fmt::format("{:<26}{}/{}", "epochs", s.epochs_done, s.total_epochs),
+      fmt::format("{:<26}{}/{}", "steps", s.steps_done, s.total_epochs * s.steps_per_epoch),
+      fmt::format("{:<26}{:.6f} -> {:.6f}", sigma_label, s.sigma_initial, s.sigma_final),
+      fmt::format("{:<26}{:.6f}", "kappa", s.kappa_final),
+      fmt::format("{:<26}{:.6e}", "L_K (Kahler)", s.kahler_final),
+      fmt::format("{:<26}{:.6e}", "L_T (transition)", s.transition_final),
+      fmt::format("{:<26}{:.6e}", "train loss (last epoch)", s.train_loss_final),
+      fmt::format("{:<26}{}{}", "records", s.records,
+                  s.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", s.resumed_from_epoch) : ""),
+      fmt::format("{:<26}{} training", "wall time", format_duration(s.wall_seconds))};
+  return lines;
+}
+
+}  // namespace
+
+CYFreeExperimentSummary run_cy_free_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
+                                               const RunHooks& hooks) {
+  check_run(config, options);
+  const Hypersurface surface = variety_hypersurface(config.variety);
+  check_cy_points_fit(surface, config);
+  const CYPointSet train_points = sample_train_points(surface, config);
+  const FreeCYMetricConfig free_config = model_config(config);
+  FreeCYMetric model(free_config, surface.n_coords());
+  const FreeMetricData train = prepare_free_metric_data(surface, train_points, free_config.inputs, free_config.dtype);
+  const FreeMetricData validation = prepare_free_metric_data(surface, sample_validation_points(surface, config),
+                                                             free_config.inputs, free_config.dtype);
+  // κ of L_MA (unless loss.kappa = batch): Fubini–Study's Vol_K/Vol_CY on the training points, as cy_metric.
+  const double kappa = fubini_study_kappa(train_points);
+  CYFreeExperimentSummary summary;
+  summary.total_epochs = config.training.epochs;
+  summary.steps_per_epoch = train.size() / config.training.batch_size;
+  summary.starts_at_fubini_study = free_config.head != FreeMetricHead::Free;
+
+  // Checkpoint next to the output (run_lifecycle.h): written at every evaluation, continued by --resume.
+  FreeCYTrainingOptions training = training_options(config, summary.steps_per_epoch);
+  training.checkpoint = checkpoint_path(options.output);
+  training.resume = options.resume;
+  bool stopped = false;
+  training.stop_requested = [&] { return stopped = hooks.stop(); };
+  RunLifecycle lifecycle(config, options, training.checkpoint, "checkpoint",
+                         "a cy_free_metric run writes one at every evaluation after epoch 0");
+  std::map<std::string, at::Tensor> kept;
+  if (lifecycle.resuming()) {
+    const int64_t checkpoint_epoch = Hdf5File::open(training.checkpoint).read_int_attribute("/", "cy_epoch");
+    kept = kept_epoch_rows(options.output, checkpoint_epoch, kEpochReals, "cy_free_metric");
+    summary.resumed_from_epoch = checkpoint_epoch;
+  }
+
+  Hdf5File file = Hdf5File::create(options.output);
+  file.create_extendible("epochs/epoch", at::kLong, {1});
+  file.create_extendible("epochs/steps", at::kLong, {1});
+  for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
+  if (lifecycle.resuming()) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
+  lifecycle.begin(file, [&](Hdf5File& f, const std::string& status) {
+    write_attributes(f, config, options, surface, status);
+  });
+
+  summary.train_loss_final = std::numeric_limits<double>::quiet_NaN();
+  const auto append = [&](const FreeCYEpochRecord& r) {
+    const std::map<std::string, double> reals = {
+        {"wall_seconds", r.cy.wall_seconds}, {"cpu_seconds", r.cy.cpu_seconds}, {"train_loss", r.cy.train_loss},
+        {"sigma", r.cy.sigma},               {"kappa", r.cy.kappa},             {"kahler", r.kahler},
+        {"transition", r.transition}};
+    file.append_record("epochs/steps", one(r.cy.steps));
+    for (const std::string& name : kEpochReals) file.append_record("epochs/" + name, one(reals.at(name)));
+    file.append_record("epochs/epoch", one(r.cy.epoch));
+    if (r.cy.epoch == 0) summary.sigma_initial = r.cy.sigma;
+    summary.epochs_done = r.cy.epoch;
+    summary.steps_done = r.cy.steps;
+    summary.wall_seconds = r.cy.wall_seconds;
+    summary.train_loss_final = r.cy.train_loss;
+    summary.records += 1;
+  };
+  for (int64_t i = 0; !kept.empty() && i < kept["epoch"].size(0); ++i) {  // the resumed run's earlier rows
+    FreeCYEpochRecord r;
+    r.cy.epoch = kept["epoch"][i].item<int64_t>();
+    r.cy.steps = kept["steps"][i].item<int64_t>();
+    r.cy.wall_seconds = kept["wall_seconds"][i].item<double>();
+    r.cy.cpu_seconds = kept["cpu_seconds"][i].item<double>();
+    r.cy.train_loss = kept["train_loss"][i].item<double>();
+    r.cy.sigma = kept["sigma"][i].item<double>();
+    r.cy.kappa = kept["kappa"][i].item<double>();
+    r.kahler = kept["kahler"][i].item<double>();
+    r.transition = kept["transition"][i].item<double>();
+    append(r);
+  }
+  file.flush();
+  const auto on_record = [&](const FreeCYEpochRecord& r) {
+    append(r);
+    hooks.progress(epoch_progress(r, config.training.epochs));
+  };
+  // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
+  lifecycle.run(file, [&] {
+    train_free_metric(model, train, validation, kappa, training, on_record);
+    summary.interrupted = stopped && summary.epochs_done < config.training.epochs;
+    write_final(file, model, validation, summary);
+  });
+  lifecycle.end(file, summary.interrupted);
+  return summary;
+}
+
+ExperimentKind cy_free_metric_kind() {
+  ExperimentKind kind;
+  kind.name = "cy_free_metric";
+  kind.resumable = true;
+  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+    return fmt::format("{}, free metric ({} head) {} x {} epochs of batch {}, {} + {} points", c.variety.name,
+                       free_metric_head_name(c.free_model.head), c.optimizer.name, c.training.epochs,
+                       c.training.batch_size, c.cy_points.train, c.cy_points.validation);
+  };
+  kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
+    const CYFreeExperimentSummary summary = run_cy_free_experiment(c, o, hooks);
+    RunReport report;
+    report.lines = summary_lines(summary);
+    report.interrupted = summary.interrupted;
+    report.stopped_after = fmt::format("epoch {}", summary.epochs_done);
+    return report;
+  };
+  return kind;
+}
+
+}  // namespace nmflow
