@@ -16,6 +16,8 @@
   cy_metric          (nmflow run, Calabi–Yau)  <stem>_sigma.png: σ, κ and training loss vs epoch;
                                    <stem>_sigma_hist.png: weighted histogram of |1 − η/κ| on the validation points
   donaldson          (nmflow run, balanced metrics)  <stem>_sigma_vs_k.png: σ_k vs k with the 1/k² guide
+  cy_width_ladder    (nmflow run, the width ladder)  <stem>_ladder.png: the four panels of
+                                   tools/plot_width_ladder.py (σ and NTK drift vs width, σ vs drift, σ vs epoch)
 
 Prints the paths of the PNGs written. DIR defaults to the file's folder. A file of another kind is an error (exit 1,
 one line on stderr naming the kinds this script knows).
@@ -30,6 +32,7 @@ import numpy as np
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
+from plot_width_ladder import ladder_figure, read_runs  # noqa: E402  (the script's folder is on sys.path)
 
 
 def fail(message):
@@ -308,12 +311,23 @@ def plot_donaldson(f, path, out):
     return [save(fig, out, path.stem, "sigma_vs_k")]
 
 
+# --- cy_width_ladder ------------------------------------------------------------------------------------------
+
+def plot_cy_width_ladder(f, path, out):
+    runs, meta = [], {}
+    read_runs(f, runs, meta)
+    if not runs:
+        fail(f"{path}: the ladder has no finished run yet; nothing to plot")
+    return [save(ladder_figure(runs, meta), out, path.stem, "ladder")]
+
+
 PLOTTERS = {
     "real_metric_flow": plot_real_metric_flow,
     "check_local_ricci": plot_local_ricci,
     "ntk": plot_ntk,
     "cy_metric": plot_cy_metric,
     "donaldson": plot_donaldson,
+    "cy_width_ladder": plot_cy_width_ladder,
 }
 
 

@@ -48,6 +48,9 @@ class ConfigReader {
   std::string string(const std::string& key, const std::string& fallback);
   std::vector<int64_t> integer_list(const std::string& key, const std::vector<int64_t>& fallback, int64_t min,
                                     int64_t max);
+  // A list of names, each one of `allowed`.
+  std::vector<std::string> choice_list(const std::string& key, const std::vector<std::string>& fallback,
+                                       const std::vector<std::string>& allowed);
   // A mapping of names to numbers; keys outside `allowed` (when non-empty) fail with a did-you-mean.
   std::map<std::string, double> real_map(const std::string& key, const std::vector<std::string>& allowed = {});
   ConfigReader child(const std::string& key, std::vector<std::string> allowed) const;

@@ -17,11 +17,6 @@ std::vector<at::Tensor> first(std::vector<at::Tensor> all, int64_t order) {
   return all;
 }
 
-constexpr EnumName<Activation> kActivationNames[] = {
-    {Activation::Tanh, "tanh"}, {Activation::Gelu, "gelu"}, {Activation::Softplus, "softplus"},
-    {Activation::Erf, "erf"}, {Activation::Sin, "sin"}, {Activation::Cos, "cos"}, {Activation::Relu, "relu"}
-};
-
 }  // namespace
 
 Activation parse_activation(const std::string& name) { return parse_enum(kActivationNames, name, "activation"); }

@@ -6,9 +6,9 @@
 
 #include <ATen/core/Tensor.h>
 
-namespace nmflow {
+#include "common/config_enums.h"
 
-enum class Activation { Tanh, Gelu, Softplus, Erf, Sin, Cos, Relu };
+namespace nmflow {
 
 // "tanh", "gelu" (erf form z Φ(z)), "softplus", "erf", "sin", "cos", "relu"; throws nmflow::Error naming the
 // allowed values otherwise.
