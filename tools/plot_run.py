@@ -17,6 +17,8 @@
                                    <stem>_sigma_hist.png: weighted histogram of |1 − η/κ| on the validation points
   cy_free_metric     (nmflow run, free CY metric)  as cy_metric, with L_K and L_T vs epoch in <stem>_sigma.png
   donaldson          (nmflow run, balanced metrics)  <stem>_sigma_vs_k.png: σ_k vs k with the 1/k² guide
+  cy_width_ladder    (nmflow run, the width ladder)  <stem>_ladder.png: the four panels of
+                                   tools/plot_width_ladder.py (σ and NTK drift vs width, σ vs drift, σ vs epoch)
 
 Prints the paths of the PNGs written. DIR defaults to the file's folder. A file of another kind is an error (exit 1,
 one line on stderr naming the kinds this script knows).
@@ -31,6 +33,7 @@ import numpy as np
 
 matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
+from plot_width_ladder import ladder_figure, read_runs  # noqa: E402  (the script's folder is on sys.path)
 
 
 def fail(message):
@@ -314,6 +317,16 @@ def plot_donaldson(f, path, out):
     return [save(fig, out, path.stem, "sigma_vs_k")]
 
 
+# --- cy_width_ladder ------------------------------------------------------------------------------------------
+
+def plot_cy_width_ladder(f, path, out):
+    runs, meta = [], {}
+    read_runs(f, runs, meta)
+    if not runs:
+        fail(f"{path}: the ladder has no finished run yet; nothing to plot")
+    return [save(ladder_figure(runs, meta), out, path.stem, "ladder")]
+
+
 PLOTTERS = {
     "real_metric_flow": plot_real_metric_flow,
     "check_local_ricci": plot_local_ricci,
@@ -321,6 +334,7 @@ PLOTTERS = {
     "cy_metric": plot_cy_metric,
     "donaldson": plot_donaldson,
     "cy_free_metric": plot_cy_metric,
+    "cy_width_ladder": plot_cy_width_ladder,
 }
 
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Plots of the Halverson–Ruehle width ladder (bench/cy_width_ladder; layout in docs/ntk_width_ladder.md).
+"""Plots of the Halverson–Ruehle width ladder (`nmflow run`, kind cy_width_ladder; layout in docs/hdf5.md).
 
     .venv/bin/python tools/plot_width_ladder.py LADDER.h5 [MORE.h5 ...] --out docs/images/width_ladder.png
 
@@ -13,6 +13,7 @@ Prints the path of the PNG written.
 import argparse
 import collections
 import pathlib
+import sys
 
 import h5py
 import matplotlib
@@ -28,40 +29,33 @@ def text(value):
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def load(paths):
-    runs = []
-    meta = {}
-    for path in paths:
-        with h5py.File(path, "r") as f:
-            meta.setdefault("surface", text(f.attrs.get("surface", "?")))
-            meta.setdefault("train", int(f.attrs.get("train_points", 0)))
-            ladder = f["ladder"].attrs
-            meta.setdefault("depth", int(ladder["depth"]))
-            meta.setdefault("init", text(ladder["init"]))
-            for key in sorted(f["runs"], key=int):
-                g = f["runs"][key]
-                runs.append({
-                    "width": int(g.attrs["width"]),
-                    "seed": int(g.attrs["seed"]),
-                    "regime": text(g.attrs["regime"]),
-                    "epoch": g["epoch"][:],
-                    "sigma": g["sigma"][:],
-                    "ntk_drift": g["ntk_drift"][:],
-                })
-    return runs, meta
+def read_runs(f, runs, meta):
+    """Appends the runs of one open ladder file to `runs` and fills `meta` from the first file read."""
+    # `hypersurface` in files of nmflow run, `surface` in those of the former bench driver
+    meta.setdefault("surface", text(f.attrs.get("hypersurface", f.attrs.get("surface", "?"))))
+    meta.setdefault("train", int(f.attrs.get("train_points", 0)))
+    ladder = f["ladder"].attrs
+    meta.setdefault("depth", int(ladder["depth"]))
+    meta.setdefault("init", text(ladder["init"]))
+    count = int(ladder["runs"]) if "runs" in ladder else len(f["runs"])  # the runs a reader may trust
+    for key in range(count):
+        g = f["runs"][str(key)]
+        runs.append({
+            "width": int(g.attrs["width"]),
+            "seed": int(g.attrs["seed"]),
+            "regime": text(g.attrs["regime"]),
+            "epoch": g["epoch"][:],
+            "sigma": g["sigma"][:],
+            "ntk_drift": g["ntk_drift"][:],
+        })
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("files", nargs="+")
-    parser.add_argument("--out", default="width_ladder.png")
-    args = parser.parse_args()
-    runs, meta = load(args.files)
+def ladder_figure(runs, meta):
+    """The four panels of the module docstring for `runs` (at least one)."""
     by_regime = collections.defaultdict(list)
     for run in runs:
         by_regime[run["regime"]].append(run)
     sigma_fs = runs[0]["sigma"][0]
-
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     ax_sigma, ax_drift, ax_scatter, ax_curve = axes.ravel()
     for regime, group in by_regime.items():
@@ -111,6 +105,21 @@ def main():
     fig.suptitle(f"{meta['surface']}: φ-model, {meta['depth']} hidden layer(s), NTK parameterisation, "
                  f"{meta['init']} init, {meta['train']} training points")
     fig.tight_layout()
+    return fig
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--out", default="width_ladder.png")
+    args = parser.parse_args()
+    runs, meta = [], {}
+    for path in args.files:
+        with h5py.File(path, "r") as f:
+            read_runs(f, runs, meta)
+    if not runs:
+        sys.exit(f"plot_width_ladder: no finished runs in {', '.join(args.files)}")
+    fig = ladder_figure(runs, meta)
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

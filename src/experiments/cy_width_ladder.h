@@ -23,42 +23,32 @@
 #include "training/cy_training.h"
 #include "training/trainer.h"
 #include "geometry/kahler/cy_point_set.h"
+#include "io/config_schema.h"
 #include "io/hdf5_file.h"
 #include "models/activation.h"
 
 namespace nmflow {
 
-// adam / sgd: the φ-model itself with Adam or plain minibatch gradient descent (the NN metric flow proper);
-// linearised_adam / linearised_sgd: its linearisation about θ₀ with the same optimiser, learning rate and steps.
-enum class LadderRegime { Adam, Sgd, LinearisedAdam, LinearisedSgd };
-enum class LadderInit { Centred, ZeroOutput };
+// Regimes (LadderRegime, common/config_enums.h): adam / sgd, the φ-model itself with Adam or plain minibatch
+// gradient descent (the NN metric flow proper); linearised_adam / linearised_sgd, its linearisation about θ₀ with the
+// same optimiser, learning rate, batches and steps. The ladder's settings are CYWidthLadderConfig (io/config_schema.h).
 
 LadderRegime parse_ladder_regime(const std::string& name);  // "adam" | "sgd" | "linearised_adam" | "linearised_sgd"
 std::string ladder_regime_name(LadderRegime regime);
 LadderInit parse_ladder_init(const std::string& name);      // "centred" | "zero_output"
 std::string ladder_init_name(LadderInit init);
 
-struct CYWidthLadderOptions {
-  std::vector<int64_t> widths{16, 64, 256, 1024};
-  int64_t depth = 1;  // hidden layers, all of the ladder's width
-  std::vector<uint64_t> seeds{0};
-  std::vector<LadderRegime> regimes{LadderRegime::Adam, LadderRegime::Sgd, LadderRegime::LinearisedAdam};
-  LadderInit init = LadderInit::Centred;
-  Activation activation = Activation::Gelu;
-  double sigma_w = 1.0;
-  double sigma_b = 0.1;
-  double adam_learning_rate = 1e-3;
-  double sgd_learning_rate = 0.05;   // flow time t = η × steps at a constant rate
-  // constant, or cosine from the rate above to min_learning_rate_fraction × it over all the run's steps
-  LearningRateSchedule schedule = LearningRateSchedule::Constant;
-  double min_learning_rate_fraction = 0.0;
-  int64_t epochs = 20;
-  int64_t batch_size = 500;
-  int64_t eval_every = 5;        // σ and NTK drift after every this many epochs (and at 0 and the end)
-  int64_t top_eigenvalues = 8;   // of the metric-NTK on the probes, at the start and the end
+void check_cy_width_ladder_config(const CYWidthLadderConfig& config);
+
+// One run of the ladder: a width, a seed (of the network and of its minibatch order) and a regime.
+struct CYLadderRunSpec {
+  int64_t width = 0;
+  uint64_t seed = 0;
+  LadderRegime regime = LadderRegime::Adam;
 };
 
-void check_cy_width_ladder_options(const CYWidthLadderOptions& options);
+// Every run of the ladder, in the order it trains them: seeds, then widths, then regimes (innermost).
+std::vector<CYLadderRunSpec> cy_width_ladder_runs(const CYWidthLadderConfig& config);
 
 struct CYLadderRun {
   int64_t width = 0;
@@ -75,15 +65,28 @@ struct CYLadderRun {
   double ntk_seconds = 0.0;            // wall time spent on NTK evaluations (not in the records' training time)
 };
 
-// Trains every (seed, width, regime) in that nesting order on the same points and returns one record each;
-// `callback` sees each run when it is done. probes: the points the NTKs are evaluated on (tens of points:
-// the Jacobian contraction costs one reverse pass per point and component).
+// Trains one run on the given points. probes: the points the NTKs are evaluated on (tens of points: the Jacobian
+// contraction costs one reverse pass per point and component). A run depends on nothing else, so the runs of a
+// ladder may be trained in any order, or in several processes, with the same results.
+CYLadderRun train_cy_ladder_run(const CYPointSet& train, const CYPointSet& validation, const CYPointSet& probes,
+                                const CYWidthLadderConfig& config, const CYLadderRunSpec& spec);
+
+// Trains every run of cy_width_ladder_runs(config) on the same points and returns one record each; `callback` sees
+// each run when it is done.
 std::vector<CYLadderRun> run_cy_width_ladder(const CYPointSet& train, const CYPointSet& validation,
-                                             const CYPointSet& probes, const CYWidthLadderOptions& options,
+                                             const CYPointSet& probes, const CYWidthLadderConfig& config,
                                              const std::function<void(const CYLadderRun&)>& callback = {});
 
-// Writes the options as attributes of /ladder and every run under /runs/<index> (docs/ntk_width_ladder.md gives
-// the layout). Provenance is the caller's (io/provenance.h).
-void write_cy_width_ladder(Hdf5File& file, const CYWidthLadderOptions& options, const std::vector<CYLadderRun>& runs);
+// The file layout (docs/hdf5.md, "cy_width_ladder"): the settings as attributes of /ladder, run i under /runs/<i>.
+// Provenance and the root attributes are the caller's (io/provenance.h).
+//   write_cy_width_ladder_settings  /ladder's attributes, with runs = 0;
+//   append_cy_ladder_run            /runs/<runs>, then /ladder's `runs` raised by one (last: a reader trusts the
+//                                   runs it counts, so a file cut off mid-run holds only whole runs);
+//   read_cy_ladder_runs             the runs /ladder counts, as written (bit for bit);
+//   write_cy_width_ladder           settings and every run.
+void write_cy_width_ladder_settings(Hdf5File& file, const CYWidthLadderConfig& config);
+void append_cy_ladder_run(Hdf5File& file, const CYLadderRun& run);
+std::vector<CYLadderRun> read_cy_ladder_runs(const Hdf5File& file);
+void write_cy_width_ladder(Hdf5File& file, const CYWidthLadderConfig& config, const std::vector<CYLadderRun>& runs);
 
 }  // namespace nmflow

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "experiments/cy_experiment.h"
 #include "experiments/cy_free_experiment.h"
+#include "experiments/cy_width_ladder_experiment.h"
 #include "experiments/donaldson_experiment.h"
 #include "experiments/experiment.h"
 
@@ -10,7 +11,9 @@ namespace nmflow {
 
 const std::vector<ExperimentKind>& experiment_registry() {
   static const std::vector<ExperimentKind> kinds = {real_metric_flow_kind(), cy_metric_kind(), donaldson_kind(),
-                                                    cy_free_metric_kind()};
+                                                    cy_free_metric_kind(),
+
+                                                    cy_width_ladder_kind()};
   return kinds;
 }
 

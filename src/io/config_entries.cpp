@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/config_enums.h"
 #include "common/error.h"
 #include "io/config_yaml.h"
 #include "io/config_yaml_kinds.h"
@@ -21,6 +22,16 @@ std::string text(bool value) { return value ? "true" : "false"; }
 std::string text(const std::vector<int64_t>& values) {
   std::string out;
   for (const int64_t v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+  return "[" + out + "]";
+}
+std::string text(const std::vector<uint64_t>& values) {
+  std::string out;
+  for (const uint64_t v : values) out += (out.empty() ? "" : ", ") + std::to_string(v);
+  return "[" + out + "]";
+}
+std::string text(const std::vector<LadderRegime>& values) {
+  std::string out;
+  for (const LadderRegime v : values) out += (out.empty() ? "" : ", ") + enum_name(kLadderRegimeNames, v);
   return "[" + out + "]";
 }
 
@@ -124,6 +135,28 @@ void add_cy_free_metric(std::map<std::string, std::string>& e, const ExperimentC
   e["loss.alpha_kahler"] = text(c.free_loss.alpha_kahler);
   e["loss.alpha_transition"] = text(c.free_loss.alpha_transition);
   add_cy_training(e, c);
+}
+
+void add_cy_width_ladder(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  const CYWidthLadderConfig& l = c.ladder;
+  add_variety(e, c);
+  e["points.probes"] = text(l.probes);
+  e["ladder.widths"] = text(l.widths);
+  e["ladder.depth"] = text(l.depth);
+  e["ladder.seeds"] = text(l.seeds);
+  e["ladder.regimes"] = text(l.regimes);
+  e["model.init"] = enum_name(kLadderInitNames, l.init);
+  e["model.activation"] = enum_name(kActivationNames, l.activation);
+  e["model.sigma_w"] = text(l.sigma_w);
+  e["model.sigma_b"] = text(l.sigma_b);
+  e["optimizer.adam_lr"] = text(l.adam_lr);
+  e["optimizer.sgd_lr"] = text(l.sgd_lr);
+  e["optimizer.schedule"] = enum_name(kLearningRateScheduleNames, l.schedule);
+  if (l.schedule == LearningRateSchedule::Cosine) e["optimizer.min_lr_fraction"] = text(l.min_lr_fraction);
+  e["training.epochs"] = text(l.epochs);
+  e["training.batch_size"] = text(l.batch_size);
+  e["training.eval_every"] = text(l.eval_every);
+  e["ntk.top_eigenvalues"] = text(l.top_eigenvalues);
   e["recording.output"] = c.recording.output;
 }
 
@@ -142,6 +175,8 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
     add_donaldson(e, c);
   } else if (c.kind == "cy_free_metric") {
     add_cy_free_metric(e, c);
+  } else if (c.kind == "cy_width_ladder") {
+    add_cy_width_ladder(e, c);
   } else {
     add_real_metric_flow(e, c);
   }

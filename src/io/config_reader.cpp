@@ -217,6 +217,27 @@ std::vector<int64_t> ConfigReader::integer_list(const std::string& key, const st
   return out;
 }
 
+std::vector<std::string> ConfigReader::choice_list(const std::string& key, const std::vector<std::string>& fallback,
+                                                   const std::vector<std::string>& allowed) {
+  if (!has(key)) return fallback;
+  const YAML::Node value = get(key);
+  if (!value.IsSequence()) {
+    fail(key, "expected a list of names such as [" + allowed.front() + "], got " + node_kind(value) + "; allowed: " +
+                  join_names(allowed));
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const YAML::Node item = value[i];
+    const std::string item_path = path_of(key) + "[" + std::to_string(i) + "]";
+    if (!item.IsScalar()) fail_at(item, item_path, std::string("expected a name, got ") + node_kind(item));
+    if (std::find(allowed.begin(), allowed.end(), item.Scalar()) == allowed.end()) {
+      fail_at(item, item_path, "unknown value '" + item.Scalar() + "'; allowed: " + join_names(allowed));
+    }
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
 std::map<std::string, double> ConfigReader::real_map(const std::string& key, const std::vector<std::string>& allowed) {
   std::map<std::string, double> out;
   if (!has(key)) return out;

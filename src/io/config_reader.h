@@ -47,7 +47,7 @@ class ConfigReader {
   int64_t integer(const std::string& key, int64_t fallback, int64_t min, int64_t max);
   bool boolean(const std::string& key, bool fallback);
   std::string choice(const std::string& key, const std::string& fallback, const std::vector<std::string>& allowed);
-  // One of the names of an enum's table (common/model_enums.h), as its value: the allowed names are the table's.
+  // One of the names of an enum's table (common/config_enums.h), as its value: the allowed names are the table's.
   template <typename E, std::size_t N>
   E enumeration(const std::string& key, E fallback, const EnumName<E> (&table)[N]) {
     std::vector<std::string> names;
@@ -57,6 +57,9 @@ class ConfigReader {
   std::string string(const std::string& key, const std::string& fallback);
   std::vector<int64_t> integer_list(const std::string& key, const std::vector<int64_t>& fallback, int64_t min,
                                     int64_t max);
+  // A list of names, each one of `allowed`.
+  std::vector<std::string> choice_list(const std::string& key, const std::vector<std::string>& fallback,
+                                       const std::vector<std::string>& allowed);
   // A mapping of names to numbers; keys outside `allowed` (when non-empty) fail with a did-you-mean.
   std::map<std::string, double> real_map(const std::string& key, const std::vector<std::string>& allowed = {});
   ConfigReader child(const std::string& key, std::vector<std::string> allowed) const;

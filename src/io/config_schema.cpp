@@ -34,6 +34,26 @@ void apply_quick_donaldson(ExperimentConfig& config) {
   config.donaldson.iterations = std::min<int64_t>(config.donaldson.iterations, 3);
 }
 
+// Four runs of 20 steps: two widths × two regimes, so that a quick ladder killed after its first run (the SIGKILL test
+// of tests/cli) has runs left to resume.
+void apply_quick_cy_width_ladder(ExperimentConfig& config) {
+  CYWidthLadderConfig& l = config.ladder;
+  config.cy_points.train = std::min<int64_t>(config.cy_points.train, 1000);
+  config.cy_points.validation = std::min<int64_t>(config.cy_points.validation, 500);
+  l.probes = std::min<int64_t>(l.probes, 8);
+  std::vector<int64_t> widths = l.widths;
+  std::sort(widths.begin(), widths.end());
+  l.widths = {std::min<int64_t>(widths[0], 16)};
+  if (widths.size() > 1) l.widths.push_back(std::min<int64_t>(widths[1], 32));
+  if (l.widths.size() == 2 && l.widths[0] == l.widths[1]) l.widths.pop_back();
+  l.seeds.resize(1);
+  if (l.regimes.size() > 2) l.regimes.resize(2);
+  l.epochs = std::min<int64_t>(l.epochs, 2);
+  l.batch_size = std::max<int64_t>(1, config.cy_points.train / 10);
+  l.eval_every = 1;
+  l.top_eigenvalues = std::min<int64_t>(l.top_eigenvalues, 4);
+}
+
 }  // namespace
 
 void apply_quick(ExperimentConfig& config) {
@@ -43,6 +63,10 @@ void apply_quick(ExperimentConfig& config) {
   }
   if (config.kind == "donaldson") {
     apply_quick_donaldson(config);
+    return;
+  }
+  if (config.kind == "cy_width_ladder") {
+    apply_quick_cy_width_ladder(config);
     return;
   }
   config.optimizer.steps = std::min<int64_t>(config.optimizer.steps, 20);

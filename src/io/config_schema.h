@@ -8,12 +8,14 @@
 //   donaldson         variety, cy_points, donaldson, recording.output
 //   cy_free_metric    variety, cy_points, free_model, free_loss, optimizer (no steps), training (no method),
 //                     recording.output (YAML sections variety, points, model, loss, optimizer, training, recording)
+//   cy_width_ladder   variety, cy_points, ladder, recording.output (YAML sections variety, points, ladder, model,
+//                     optimizer, training, ntk, recording)
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
-#include "common/model_enums.h"
+#include "common/config_enums.h"
 
 namespace nmflow {
 
@@ -137,6 +139,32 @@ struct FreeMetricLossConfig {
   double alpha_transition = 1.0;  // α_T of the transition loss L_T
 };
 
+// --- kind cy_width_ladder (docs/config.md, "cy_width_ladder"; experiments/cy_width_ladder.h) ---
+
+// The Halverson–Ruehle width ladder: Kähler φ-models of each width in the NTK parameterisation, trained in each
+// regime under one budget. The YAML section of each member is named in its comment.
+struct CYWidthLadderConfig {
+  int64_t probes = 32;                     // points.probes: where the NTKs are evaluated (an independent stream)
+  std::vector<int64_t> widths{16, 64, 256, 1024};  // ladder.widths
+  int64_t depth = 1;                       // ladder.depth: hidden layers, all of the ladder's width
+  std::vector<uint64_t> seeds{0};          // ladder.seeds: network initialisations (and minibatch orders)
+  std::vector<LadderRegime> regimes{LadderRegime::Adam, LadderRegime::Sgd, LadderRegime::LinearisedAdam};
+                                           // ladder.regimes
+  LadderInit init = LadderInit::Centred;   // model.init
+  Activation activation = Activation::Gelu;  // model.activation
+  double sigma_w = 1.0;                    // model.sigma_w
+  double sigma_b = 0.1;                    // model.sigma_b
+  double adam_lr = 1e-3;                   // optimizer.adam_lr: regimes adam and linearised_adam
+  double sgd_lr = 0.05;                    // optimizer.sgd_lr: regimes sgd and linearised_sgd (flow time η × steps)
+  LearningRateSchedule schedule = LearningRateSchedule::Constant;  // optimizer.schedule: constant | cosine
+  double min_lr_fraction = 0.0;            // optimizer.min_lr_fraction: cosine ends at this × the rate
+  int64_t epochs = 20;                     // training.epochs
+  int64_t batch_size = 500;                // training.batch_size: an epoch is ⌊train/batch_size⌋ steps
+  int64_t eval_every = 5;                  // training.eval_every: σ and NTK drift every this many epochs (and at 0
+                                           // and the last)
+  int64_t top_eigenvalues = 8;             // ntk.top_eigenvalues: of the metric-NTK on the probes, start and end
+};
+
 struct ExperimentConfig {
   std::string kind = "real_metric_flow";
   uint64_t seed = 0;
@@ -158,6 +186,7 @@ struct ExperimentConfig {
   DonaldsonConfig donaldson;
   FreeMetricModelConfig free_model;
   FreeMetricLossConfig free_loss;
+  CYWidthLadderConfig ladder;
 };
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
@@ -166,7 +195,10 @@ struct ExperimentConfig {
 //                     at most 16 probe points;
 //   cy_metric,        at most 500 training and 200 validation points, 2 epochs of 10 steps (batch = train/10),
 //   cy_free_metric    eval every epoch, a 20 s wall budget, at most 100 curvature points (cy_metric);
-//   donaldson         at most 2000 balancing and 500 validation points, k ≤ 2, at most 3 iterations.
+//   donaldson         at most 2000 balancing and 500 validation points, k ≤ 2, at most 3 iterations;
+//   cy_width_ladder   at most 1000 training, 500 validation and 8 probe points, the two smallest widths capped at
+//                     16 and 32, the first seed, the first two regimes, 2 epochs of 10 steps (batch = train/10), σ
+//                     every epoch, at most 4 eigenvalues.
 void apply_quick(ExperimentConfig& config);
 
 }  // namespace nmflow

@@ -1,7 +1,7 @@
 // Schema of the Calabi–Yau kinds of `nmflow run` (docs/config.md, "Calabi–Yau kinds"): `cy_metric` (the Kähler
-// φ-model trained on the Monge–Ampère loss), `donaldson` (balanced metrics) and `cy_free_metric` (the free metric
-// models with the Kähler and transition losses), plus the table of which keys each kind takes, so that a key of one
-// kind inside another is named as such.
+// φ-model trained on the Monge–Ampère loss), `donaldson` (balanced metrics), `cy_free_metric` (the free metric
+// models with the Kähler and transition losses) and `cy_width_ladder` (the Halverson–Ruehle width ladder), plus the
+// table of which keys each kind takes, so that a key of one kind inside another is named as such.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +9,7 @@
 #include <complex>
 #include <map>
 
+#include "common/config_enums.h"
 #include "common/error.h"
 #include "io/config_yaml_kinds.h"
 
@@ -20,6 +21,7 @@ const std::string kReal = "real_metric_flow";
 const std::string kCY = "cy_metric";
 const std::string kDonaldson = "donaldson";
 const std::string kFree = "cy_free_metric";
+const std::string kLadder = "cy_width_ladder";
 
 using SectionKeys = std::map<std::string, std::vector<std::string>>;
 
@@ -61,6 +63,17 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"loss", {"monge_ampere", "kappa", "alpha_kahler", "alpha_transition"}},
         {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip"}},
         {"training", {"epochs", "batch_size", "eval_every", "max_wall_seconds"}},
+        {"recording", {"output"}}}},
+      {kLadder,
+       {{"", {"kind", "seed", "device", "dtype", "threads", "variety", "points", "ladder", "model", "optimizer",
+              "training", "ntk", "recording"}},
+        {"variety", {"name", "psi"}},
+        {"points", {"train", "validation", "probes"}},
+        {"ladder", {"widths", "depth", "seeds", "regimes"}},
+        {"model", {"init", "activation", "sigma_w", "sigma_b"}},
+        {"optimizer", {"adam_lr", "sgd_lr", "schedule", "min_lr_fraction"}},
+        {"training", {"epochs", "batch_size", "eval_every"}},
+        {"ntk", {"top_eigenvalues"}},
         {"recording", {"output"}}}}};
   return table;
 }
@@ -85,6 +98,10 @@ std::string foreign_key_hint(const std::string& kind, const std::string& section
     return " (the curvature measures take a Kähler potential; a free metric has none and is Kähler only "
            "approximately)";
   }
+  if (kind == kLadder && section == "optimizer") return " (each regime names its optimiser: adam_lr and sgd_lr)";
+  if (kind == kLadder && section == "model" && key == "hidden") {
+    return " (the ladder's hidden layers are ladder.widths and ladder.depth)";
+  }
   if (section == "" && key == "manifold") return " (Calabi–Yau kinds take a variety instead)";
   if (section == "" && key == "variety") return " (real_metric_flow takes a manifold instead)";
   return "";
@@ -105,8 +122,10 @@ void reject_foreign_keys(const std::shared_ptr<const ConfigContext>& context, co
     if (owners.empty()) return;  // not a key of any kind: the section reader gives its did-you-mean
     std::vector<std::string> every_key;
     for (const auto& e : node) every_key.push_back(e.first.Scalar());
-    std::string owner_names;
-    for (const std::string& owner : owners) owner_names += (owner_names.empty() ? "" : " and ") + owner;
+    std::string owner_names;  // "a", "a and b", "a, b and c"
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+      owner_names += (i == 0 ? "" : i + 1 == owners.size() ? " and " : ", ") + owners[i];
+    }
     ConfigReader(context, node, path, every_key)
         .fail(key, "'" + key + "' is a key of kind " + owner_names + ", not of kind " + kind +
                        foreign_key_hint(kind, section, key) + "; allowed here: " + join_names(allowed));
@@ -252,6 +271,106 @@ void check_cy_top_level(const ConfigReader& root, const ExperimentConfig& c) {
     root.fail("device", "kind cy_free_metric runs on the CPU only so far (the free model and its per-point data "
                         "have no device move); allowed: cpu");
   }
+  if (c.kind == kLadder && c.device != "cpu") {
+    root.fail("device", "kind cy_width_ladder runs on the CPU only so far (the linearised model and the NTKs have "
+                        "no device move); allowed: cpu");
+  }
+  if (c.kind == kLadder && c.dtype != "float64") {
+    root.fail("dtype", "the ladder's NTKs and drifts are compared in float64; allowed with kind cy_width_ladder: "
+                       "float64");
+  }
+}
+
+// --- cy_width_ladder ---
+
+template <typename E, std::size_t N>
+std::vector<std::string> enum_names_of(const EnumName<E> (&table)[N]) {
+  std::vector<std::string> names;
+  for (const EnumName<E>& entry : table) names.push_back(entry.name);
+  return names;
+}
+
+// `key` as one of `allowed` (names of `table`), returned as its enum value.
+template <typename E, std::size_t N>
+E read_enum(ConfigReader& r, const std::string& key, E fallback, const EnumName<E> (&table)[N],
+            const std::vector<std::string>& allowed) {
+  return parse_enum(table, r.choice(key, enum_name(table, fallback), allowed), key.c_str());
+}
+
+// Fails when `values` lists one value twice: each run of the ladder is its own (seed, width, regime).
+template <typename T>
+void require_distinct(const ConfigReader& r, const std::string& key, const std::vector<T>& values,
+                      const std::vector<std::string>& texts) {
+  if (values.empty()) r.fail(key, "needs at least one value");
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (values[i] == values[j]) {
+        r.fail(key, "lists " + texts[i] + " twice; each (seed, width, regime) is one run, so list each value once");
+      }
+    }
+  }
+}
+
+void read_ladder_grid(ConfigReader r, CYWidthLadderConfig& l) {
+  l.widths = r.integer_list("widths", l.widths, 1, 65536);
+  std::vector<std::string> texts;
+  for (const int64_t w : l.widths) texts.push_back("width " + std::to_string(w));
+  require_distinct(r, "widths", l.widths, texts);
+  l.depth = r.integer("depth", l.depth, 1, 64);
+  std::vector<int64_t> seeds(l.seeds.begin(), l.seeds.end());
+  seeds = r.integer_list("seeds", seeds, 0, INT64_MAX);
+  texts.clear();
+  for (const int64_t s : seeds) texts.push_back("seed " + std::to_string(s));
+  require_distinct(r, "seeds", seeds, texts);
+  l.seeds.assign(seeds.begin(), seeds.end());
+  std::vector<std::string> regimes;
+  for (const LadderRegime regime : l.regimes) regimes.push_back(enum_name(kLadderRegimeNames, regime));
+  regimes = r.choice_list("regimes", regimes, enum_names_of(kLadderRegimeNames));
+  require_distinct(r, "regimes", regimes, regimes);
+  l.regimes.clear();
+  for (const std::string& name : regimes) l.regimes.push_back(parse_enum(kLadderRegimeNames, name, "regime"));
+}
+
+void read_ladder_model(ConfigReader r, CYWidthLadderConfig& l) {
+  l.init = read_enum(r, "init", l.init, kLadderInitNames, enum_names_of(kLadderInitNames));
+  l.activation = read_enum(r, "activation", l.activation, kActivationNames, enum_names_of(kActivationNames));
+  if (l.activation == Activation::Relu) {
+    r.fail("activation", "relu has a zero second derivative, so ∂∂̄φ is zero almost everywhere; allowed: tanh, "
+                         "gelu, softplus, erf, sin, cos");
+  }
+  l.sigma_w = r.real("sigma_w", l.sigma_w, positive());
+  l.sigma_b = r.real("sigma_b", l.sigma_b, non_negative());
+}
+
+void read_ladder_optimizer(ConfigReader r, CYWidthLadderConfig& l) {
+  l.adam_lr = r.real("adam_lr", l.adam_lr, positive());
+  l.sgd_lr = r.real("sgd_lr", l.sgd_lr, positive());
+  // The ladder's schedules: constant, or one cosine decay over each run's steps.
+  const std::vector<std::string> schedules = {enum_name(kLearningRateScheduleNames, LearningRateSchedule::Constant),
+                                              enum_name(kLearningRateScheduleNames, LearningRateSchedule::Cosine)};
+  l.schedule = read_enum(r, "schedule", l.schedule, kLearningRateScheduleNames, schedules);
+  if (r.has("min_lr_fraction") && l.schedule != LearningRateSchedule::Cosine) {
+    r.fail("min_lr_fraction", "applies only to schedule 'cosine' (schedule is '" +
+                                  enum_name(kLearningRateScheduleNames, l.schedule) + "')");
+  }
+  l.min_lr_fraction = r.real("min_lr_fraction", l.min_lr_fraction, Interval{0.0, 1.0, false, false});
+}
+
+void read_ladder_training(ConfigReader r, CYWidthLadderConfig& l, const CYPointsConfig& points) {
+  l.epochs = r.integer("epochs", l.epochs, 1, kMaxConfigCount);
+  l.batch_size = r.integer("batch_size", l.batch_size, 1, kMaxConfigCount);
+  if (l.batch_size > points.train) {
+    r.fail("batch_size", "exceeds points.train = " + std::to_string(points.train) + "; allowed: 1 to " +
+                             std::to_string(points.train));
+  }
+  l.eval_every = r.integer("eval_every", l.eval_every, 1, kMaxConfigCount);
+}
+
+// m = dim of the variety: the metric-NTK on the probes has probes · m² rows, the most eigenvalues it has.
+void read_ladder_ntk(ConfigReader r, CYWidthLadderConfig& l, int64_t m) {
+  const int64_t rows = l.probes * m * m;
+  // The default shrinks to what a small probe set allows; an explicit value out of range fails.
+  l.top_eigenvalues = r.integer("top_eigenvalues", std::min(l.top_eigenvalues, rows), 1, rows);
 }
 
 YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
@@ -266,7 +385,7 @@ YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
 }  // namespace
 
 const std::vector<std::string>& experiment_kinds() {
-  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree};
+  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree, kLadder};
   return kinds;
 }
 
@@ -343,6 +462,27 @@ void read_cy_free_metric(const std::shared_ptr<const ConfigContext>& context, co
   read_training(training, c.training, c.cy_points);
   check_lbfgs_batch(training, c);
   read_cy_recording(kind_section(context, root, root_node, "recording", kFree), c.recording);
+}
+
+void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                          const YAML::Node& root_node, ExperimentConfig& c) {
+  check_cy_top_level(root, c);
+  // The ladder's defaults where they differ from the other CY kinds' (docs/config.md): the K3 study of
+  // docs/ntk_width_ladder.md.
+  c.variety.name = "k3_quartic";
+  c.cy_points.train = 4000;
+  c.cy_points.validation = 4000;
+  const auto section = [&](const std::string& name) { return kind_section(context, root, root_node, name, kLadder); };
+  read_variety(section("variety"), c.variety);
+  ConfigReader points = section("points");
+  read_cy_points(points, c.cy_points);
+  c.ladder.probes = points.integer("probes", c.ladder.probes, 1, 65536);
+  read_ladder_grid(section("ladder"), c.ladder);
+  read_ladder_model(section("model"), c.ladder);
+  read_ladder_optimizer(section("optimizer"), c.ladder);
+  read_ladder_training(section("training"), c.ladder, c.cy_points);
+  read_ladder_ntk(section("ntk"), c.ladder, variety_table().at(c.variety.name).n_coords - 2);
+  read_cy_recording(section("recording"), c.recording);
 }
 
 }  // namespace nmflow

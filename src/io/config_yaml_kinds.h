@@ -16,7 +16,7 @@ namespace nmflow {
 
 constexpr int64_t kMaxConfigCount = int64_t{1} << 40;
 
-// real_metric_flow, cy_metric, donaldson, cy_free_metric.
+// real_metric_flow, cy_metric, donaldson, cy_free_metric, cy_width_ladder.
 const std::vector<std::string>& experiment_kinds();
 
 // The keys `kind` takes in `section` ("" = the top level; "points", "model", …); empty when it has no such section.
@@ -39,12 +39,15 @@ void read_optimizer_keys(ConfigReader& r, OptimizerConfig& o);
 // root["kind"] (default real_metric_flow), validated first: the other keys are checked against its sections.
 std::string read_kind(const std::shared_ptr<const ConfigContext>& context, const YAML::Node& root);
 
-// Read the sections of kinds cy_metric, donaldson and cy_free_metric (the top-level keys are read by the caller).
+// Read the sections of kinds cy_metric, donaldson, cy_free_metric and cy_width_ladder (the top-level keys are read
+// by the caller).
 void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                     const YAML::Node& root_node, ExperimentConfig& config);
 void read_donaldson(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                     const YAML::Node& root_node, ExperimentConfig& config);
 void read_cy_free_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                          const YAML::Node& root_node, ExperimentConfig& config);
+void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                          const YAML::Node& root_node, ExperimentConfig& config);
 
 }  // namespace nmflow

@@ -6,12 +6,12 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "common/model_enums.h"
+#include "common/config_enums.h"
 
 namespace nmflow {
 
 // "tanh", "gelu" (erf form z Φ(z)), "softplus", "erf", "sin", "cos", "relu"; throws nmflow::Error naming the
-// allowed values otherwise (Activation and its name table: common/model_enums.h).
+// allowed values otherwise (Activation and its name table: common/config_enums.h).
 Activation parse_activation(const std::string& name);
 std::string activation_name(Activation activation);
 

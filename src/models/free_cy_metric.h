@@ -43,7 +43,7 @@
 
 namespace nmflow {
 
-// FreeMetricHead and its name table: common/model_enums.h.
+// FreeMetricHead and its name table: common/config_enums.h.
 FreeMetricHead parse_free_metric_head(const std::string& name);  // "free" | "additive" | "multiplicative"
 std::string free_metric_head_name(FreeMetricHead head);
 

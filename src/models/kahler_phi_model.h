@@ -38,7 +38,7 @@ namespace nmflow {
 
 enum class PhiJetMethod { WirtingerJet, InputHessian, Autograd };
 
-// PhiInputs and its name table: common/model_enums.h.
+// PhiInputs and its name table: common/config_enums.h.
 PhiInputs parse_phi_inputs(const std::string& name);          // "invariant" | "patch_affine"
 std::string phi_inputs_name(PhiInputs inputs);
 PhiJetMethod parse_phi_jet_method(const std::string& name);   // "wirtinger_jet" | "input_hessian" | "autograd"

@@ -11,7 +11,7 @@
 
 namespace nmflow {
 
-// Parameterisation (the enum and its names: common/model_enums.h):
+// Parameterisation (the enum and its names: common/config_enums.h):
 // standard: z_l = W_l h_{l−1} + b_l with W ~ N(0, σ_w²/n_{l−1}), b ~ N(0, σ_b²).
 // ntk:      z_l = (σ_w/√n_{l−1}) W_l h_{l−1} + σ_b b_l with W, b ~ N(0, 1).
 // Both draw the same standard normals from the same seed, so at initialisation they are the same function; they

@@ -6,19 +6,19 @@
 
 #include <ATen/core/Tensor.h>
 
-#include "common/model_enums.h"
+#include "common/config_enums.h"
 #include "training/losses.h"
 #include "geometry/kahler/cy_point_set.h"
 
 namespace nmflow {
 
-// MongeAmpereWeighting (the enum and its names: common/model_enums.h):
+// MongeAmpereWeighting (the enum and its names: common/config_enums.h):
 // uniform   L = mean |1 − det g/(κ|Ω|²)|                (average over the sampling measure, J_FS^m/m!)
 // weighted  L = mean(w |1 − det g/(κ|Ω|²)|)/mean(w)      (average over Ω∧Ω̄, the measure σ uses; w = |Ω|²/det g_FS)
 MongeAmpereWeighting parse_monge_ampere_weighting(const std::string& name);  // "uniform" | "weighted"
 std::string monge_ampere_weighting_name(MongeAmpereWeighting weighting);
 
-// Where κ comes from, MongeAmpereKappa (common/model_enums.h):
+// Where κ comes from, MongeAmpereKappa (common/config_enums.h):
 // training_set  κ = Vol_K/Vol_CY of Fubini–Study on the whole training set, fixed (exact in the limit: Vol_K is
 //               topological);
 // batch         κ_b = Σ w det g/|Ω|² / Σ w over the minibatch (w the weights of `weights`), recomputed every step

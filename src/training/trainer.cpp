@@ -13,15 +13,6 @@
 
 namespace nmflow {
 
-namespace {
-
-constexpr EnumName<LearningRateSchedule> kLearningRateScheduleNames[] = {
-    {LearningRateSchedule::Constant, "constant"}, {LearningRateSchedule::Exponential, "exponential"},
-    {LearningRateSchedule::Cosine, "cosine"}
-};
-
-}  // namespace
-
 LearningRateSchedule parse_learning_rate_schedule(const std::string& name) {
   return parse_enum(kLearningRateScheduleNames, name, "learning-rate schedule");
 }

@@ -13,12 +13,11 @@
 #include <ATen/core/Tensor.h>
 #include <c10/util/Exception.h>
 
+#include "common/config_enums.h"
 #include "training/losses.h"
 #include "training/optimizers.h"
 
 namespace nmflow {
-
-enum class LearningRateSchedule { Constant, Exponential, Cosine };
 
 // "constant" | "exponential" | "cosine"; throws nmflow::Error naming the allowed values.
 LearningRateSchedule parse_learning_rate_schedule(const std::string& name);

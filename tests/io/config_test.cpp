@@ -383,14 +383,16 @@ TEST_CASE("A key of another kind is named as such: real keys in cy_metric and do
   CHECK(has(manifold, "manifold: 'manifold' is a key of kind real_metric_flow, not of kind cy_metric"));
   const std::string training = error_of("kind: donaldson\ntraining: {epochs: 3}\n");
   INFO(training);
-  CHECK(has(training, "training: 'training' is a key of kind cy_metric and cy_free_metric, not of kind donaldson"));
+  CHECK(has(training, "training: 'training' is a key of kind cy_metric, cy_free_metric and cy_width_ladder, not of "
+                      "kind donaldson"));
   const std::string variety = error_of("variety: {name: fermat_quintic}\n");
   INFO(variety);
-  CHECK(has(variety, "variety: 'variety' is a key of kind cy_metric and donaldson and cy_free_metric, not of kind "
-                     "real_metric_flow"));
+  CHECK(has(variety, "variety: 'variety' is a key of kind cy_metric, donaldson, cy_free_metric and cy_width_ladder, "
+                     "not of kind real_metric_flow"));
   const std::string validation = error_of("points: {validation: 10}\n");
   INFO(validation);
-  CHECK(has(validation, "points.validation: 'validation' is a key of kind cy_metric and donaldson and cy_free_metric, "
+  CHECK(has(validation, "points.validation: 'validation' is a key of kind cy_metric, donaldson, cy_free_metric and "
+                        "cy_width_ladder, "
                         "not of kind real_metric_flow; allowed here: train, probe, resample_every"));
 }
 
@@ -528,6 +530,100 @@ TEST_CASE("--quick shrinks cy_free_metric to 2 epochs of 10 steps on a few hundr
   CHECK(c.cy_points.validation == 200);
   CHECK(c.training.batch_size == 50);
   CHECK(c.training.epochs == 2);
+}
+
+// --- cy_width_ladder ---
+
+TEST_CASE("cy_width_ladder: every section reads into typed values, with the K3 study's defaults", "[io]") {
+  const ExperimentConfig c = load_config("kind: cy_width_ladder\nseed: 4\npoints: {train: 1000, probes: 16}\n"
+                                         "ladder: {widths: [32, 8], depth: 2, seeds: [2, 0], regimes: [sgd, "
+                                         "linearised_sgd]}\nmodel: {init: zero_output, activation: tanh, sigma_w: 2}\n"
+                                         "optimizer: {sgd_lr: 1.0, schedule: cosine, min_lr_fraction: 0.01}\n"
+                                         "training: {epochs: 30, batch_size: 250, eval_every: 3}\n"
+                                         "ntk: {top_eigenvalues: 10}\nrecording: {output: l.h5}\n",
+                                         "t")
+                              .config;
+  const CYWidthLadderConfig& l = c.ladder;
+  CHECK(c.variety.name == "k3_quartic");
+  CHECK(c.cy_points.train == 1000);
+  CHECK(c.cy_points.validation == 4000);
+  CHECK(l.probes == 16);
+  CHECK(l.widths == std::vector<int64_t>{32, 8});
+  CHECK(l.depth == 2);
+  CHECK(l.seeds == std::vector<uint64_t>{2, 0});
+  // Double parentheses: Catch2 cannot print a vector of enums, so it checks the comparison as a plain bool.
+  CHECK((l.regimes == std::vector<LadderRegime>{LadderRegime::Sgd, LadderRegime::LinearisedSgd}));
+  CHECK(l.init == LadderInit::ZeroOutput);
+  CHECK(l.activation == Activation::Tanh);
+  CHECK(l.sigma_w == 2.0);
+  CHECK(l.sigma_b == 0.1);
+  CHECK(l.adam_lr == 1e-3);
+  CHECK(l.sgd_lr == 1.0);
+  CHECK(l.schedule == LearningRateSchedule::Cosine);
+  CHECK(l.min_lr_fraction == 0.01);
+  CHECK(l.epochs == 30);
+  CHECK(l.batch_size == 250);
+  CHECK(l.eval_every == 3);
+  CHECK(l.top_eigenvalues == 10);
+  CHECK(c.recording.output == "l.h5");
+}
+
+TEST_CASE("cy_width_ladder: unknown keys, wrong types and out-of-range values are located and name what is allowed",
+          "[io]") {
+  const auto located = [](const std::string& text, const std::string& expected) {
+    const std::string message = error_of("kind: cy_width_ladder\n" + text);
+    INFO(message);
+    CHECK(has(message, expected));
+  };
+  located("ladder:\n  widht: [8]\n", "test.yaml:3:3: ladder.widht: unknown key 'widht'; did you mean 'widths'?");
+  located("ladder: {widths: 16}\n", "test.yaml:2:18: ladder.widths: expected a list of integers");
+  located("ladder: {widths: [16, 0]}\n", "test.yaml:2:23: ladder.widths[1]: must be in [1, 65536], got 0");
+  located("ladder: {widths: [16, 64, 16]}\n", "ladder.widths: lists width 16 twice");
+  located("ladder: {seeds: [1, -1]}\n", "ladder.seeds[1]: must be in [0, ");
+  located("ladder: {regimes: [adam, lazy]}\n",
+          "test.yaml:2:26: ladder.regimes[1]: unknown value 'lazy'; allowed: adam, sgd, linearised_adam, "
+          "linearised_sgd");
+  located("ladder: {regimes: adam}\n", "ladder.regimes: expected a list of names such as [adam], got a scalar");
+  located("ladder: {regimes: []}\n", "ladder.regimes: needs at least one value");
+  located("model: {init: zero}\n", "model.init: unknown value 'zero'; allowed: centred, zero_output");
+  located("model: {activation: relu}\n", "model.activation: relu has a zero second derivative");
+  located("model: {hidden: [64]}\n", "model.hidden: 'hidden' is a key of kind real_metric_flow, cy_metric and "
+                                     "cy_free_metric, not of kind cy_width_ladder (the ladder's hidden layers are ladder.widths and "
+                                     "ladder.depth); allowed here: init, activation, sigma_w, sigma_b");
+  located("optimizer: {lr: 0.1}\n", "optimizer.lr: 'lr' is a key of kind real_metric_flow, cy_metric and "
+                                    "cy_free_metric, not of kind cy_width_ladder (each regime names its optimiser: adam_lr and sgd_lr)");
+  located("optimizer: {adam_lr: fast}\n", "optimizer.adam_lr: expected a number, got 'fast'");
+  located("optimizer: {sgd_lr: 0}\n", "optimizer.sgd_lr: must be in (0, inf), got 0");
+  located("optimizer: {schedule: exponential}\n", "optimizer.schedule: unknown value 'exponential'; allowed: "
+                                                  "constant, cosine");
+  located("optimizer: {min_lr_fraction: 0.1}\n", "optimizer.min_lr_fraction: applies only to schedule 'cosine'");
+  located("optimizer: {schedule: cosine, min_lr_fraction: 2}\n", "optimizer.min_lr_fraction: must be in [0, 1], got 2");
+  located("training: {epochs: 0}\n", "training.epochs: must be in [1, ");
+  located("points: {train: 300}\ntraining: {batch_size: 400}\n",
+          "test.yaml:3:24: training.batch_size: exceeds points.train = 300");
+  located("points: {probes: 2}\nntk: {top_eigenvalues: 9}\n", "ntk.top_eigenvalues: must be in [1, 8], got 9");
+  located("device: cuda\n", "device: kind cy_width_ladder runs on the CPU only so far");
+  located("dtype: float32\n", "dtype: the ladder's NTKs and drifts are compared in float64");
+  // A probe set too small for the default eigenvalue count shrinks the default instead of failing.
+  CHECK(load_config("kind: cy_width_ladder\npoints: {probes: 1}\n", "t").config.ladder.top_eigenvalues == 4);
+}
+
+TEST_CASE("cy_width_ladder: --quick keeps four runs of two epochs on a thousand points", "[io]") {
+  ExperimentConfig c = load_config("kind: cy_width_ladder\nladder: {widths: [1024, 64, 256], seeds: [3, 4], "
+                                   "regimes: [linearised_sgd, adam, sgd]}\n",
+                                   "t")
+                           .config;
+  apply_quick(c);
+  CHECK(c.cy_points.train == 1000);
+  CHECK(c.cy_points.validation == 500);
+  CHECK(c.ladder.probes == 8);
+  CHECK(c.ladder.widths == std::vector<int64_t>{16, 32});
+  CHECK(c.ladder.seeds == std::vector<uint64_t>{3});
+  CHECK((c.ladder.regimes == std::vector<LadderRegime>{LadderRegime::LinearisedSgd, LadderRegime::Adam}));
+  CHECK(c.ladder.epochs == 2);
+  CHECK(c.ladder.batch_size == 100);
+  CHECK(c.ladder.eval_every == 1);
+  CHECK(c.ladder.top_eigenvalues == 4);
 }
 
 TEST_CASE("recording.ntk_*: probes within points.probe, eigenvalues within probes * p, --quick clamps both", "[io]") {
@@ -719,7 +815,7 @@ TEST_CASE("A run whose training points cannot fit in memory is refused before an
 }
 
 TEST_CASE("Every kind's defaults print as YAML that loads back to the same configuration", "[io]") {
-  for (const char* kind : {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric"}) {
+  for (const char* kind : {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder"}) {
     INFO(kind);
     const std::string text = default_config_yaml(kind);
     INFO(text);
@@ -730,7 +826,7 @@ TEST_CASE("Every kind's defaults print as YAML that loads back to the same confi
     CHECK(config_differences(printed, defaults).empty());
   }
   CHECK(has(default_config_yaml("cy_metric"), "training:\n  batch_size: 1000\n"));
-  CHECK_THROWS_WITH(default_config_yaml("ricci"),
-                    "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, cy_metric, donaldson, "
-                    "cy_free_metric");
+  CHECK(has(default_config_yaml("cy_width_ladder"), "ladder:\n  depth: 1\n  regimes: [adam, sgd, linearised_adam]\n"));
+  CHECK_THROWS_WITH(default_config_yaml("ricci"), "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, "
+                                                  "cy_metric, donaldson, cy_free_metric, cy_width_ladder");
 }

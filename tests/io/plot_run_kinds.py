@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """tools/plot_run.py on every kind it plots, from small synthetic files written here with h5py in the layouts of
 docs/hdf5.md (real_metric_flow with and without /ntk, check_local_ricci, ntk, cy_metric, donaldson,
-cy_free_metric), plus the errors: an unknown kind and a file without one. Each plot must print the PNG paths it
-promises and write non-empty PNG files. Exit 77 (skipped) without h5py/matplotlib.
+cy_free_metric, cy_width_ladder), plus the errors: an unknown kind and a file without one. Each plot must print the
+PNG paths it promises and write non-empty PNG files. Exit 77 (skipped) without h5py/matplotlib.
 
     python tests/io/plot_run_kinds.py --script tools/plot_run.py --work DIR
 """
@@ -133,6 +133,22 @@ def write_donaldson(path):
         records(f, "donaldson/k", k, np.int64)
 
 
+def write_cy_width_ladder(path):
+    """Two widths × adam and linearised_adam; a third group beyond /ladder's run count (a run cut off by a kill)."""
+    with h5py.File(path, "w") as f:
+        f.attrs.update({"kind": "cy_width_ladder", "hypersurface": "fermat_quartic", "train_points": 400})
+        ladder = f.create_group("ladder")
+        ladder.attrs.update({"depth": 1, "init": "centred", "runs": 4})
+        epoch = np.array([0, 1, 2])
+        for i, (width, regime) in enumerate([(8, "adam"), (8, "linearised_adam"), (32, "adam"),
+                                             (32, "linearised_adam"), (64, "adam")]):
+            g = f.create_group(f"runs/{i}")
+            g.attrs.update({"width": width, "seed": 0, "regime": regime})
+            g["epoch"] = epoch
+            g["sigma"] = 0.2 / (1.0 + epoch * (1.0 + 0.01 * width))
+            g["ntk_drift"] = 0.0 * epoch if regime.startswith("linearised") else 0.3 * epoch / np.sqrt(width)
+
+
 def run(script, path, out):
     return subprocess.run([sys.executable, str(script), str(path), "--out", str(out)], capture_output=True, text=True)
 
@@ -155,6 +171,7 @@ def main():
         "synthetic_donaldson": (write_donaldson, ["sigma_vs_k"]),
         "synthetic_cy_free_metric": (lambda p: write_cy_metric(p, final=True, kind="cy_free_metric"),
                                      ["sigma", "sigma_hist"]),
+        "synthetic_cy_width_ladder": (write_cy_width_ladder, ["ladder"]),
     }
     failures = []
     for stem, (write, plots) in cases.items():

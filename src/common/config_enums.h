@@ -1,0 +1,56 @@
+#pragma once
+// The enums a configuration file names (docs/config.md), each with its one name table (common/enum_names.h). They
+// live here, below every layer, because src/io validates configurations against the same tables that the modules
+// above parse and print with, so a config error's "allowed:" list is what the code accepts.
+#include "common/enum_names.h"
+
+namespace nmflow {
+
+// The pointwise activations of the networks (models/activation.h).
+enum class Activation { Tanh, Gelu, Softplus, Erf, Sin, Cos, Relu };
+inline constexpr EnumName<Activation> kActivationNames[] = {
+    {Activation::Tanh, "tanh"}, {Activation::Gelu, "gelu"}, {Activation::Softplus, "softplus"},
+    {Activation::Erf, "erf"}, {Activation::Sin, "sin"}, {Activation::Cos, "cos"}, {Activation::Relu, "relu"}};
+
+// The parameterisation of an MLP's layers (models/mlp.h).
+enum class Parameterisation { Standard, Ntk };
+inline constexpr EnumName<Parameterisation> kParameterisationNames[] = {
+    {Parameterisation::Standard, "standard"}, {Parameterisation::Ntk, "ntk"}};
+
+// The inputs of the Kähler φ-model (models/kahler_phi_model.h).
+enum class PhiInputs { Invariant, PatchAffine };
+inline constexpr EnumName<PhiInputs> kPhiInputsNames[] = {
+    {PhiInputs::Invariant, "invariant"}, {PhiInputs::PatchAffine, "patch_affine"}};
+
+// The heads of the free CY metric models (models/free_cy_metric.h).
+enum class FreeMetricHead { Free, Additive, Multiplicative };
+inline constexpr EnumName<FreeMetricHead> kFreeMetricHeadNames[] = {
+    {FreeMetricHead::Free, "free"}, {FreeMetricHead::Additive, "additive"},
+    {FreeMetricHead::Multiplicative, "multiplicative"}};
+
+// The Monge–Ampère loss's weighting and its κ (training/cy_losses.h).
+enum class MongeAmpereWeighting { Uniform, Weighted };
+inline constexpr EnumName<MongeAmpereWeighting> kMongeAmpereWeightingNames[] = {
+    {MongeAmpereWeighting::Uniform, "uniform"}, {MongeAmpereWeighting::Weighted, "weighted"}};
+
+enum class MongeAmpereKappa { TrainingSet, Batch };
+inline constexpr EnumName<MongeAmpereKappa> kMongeAmpereKappaNames[] = {
+    {MongeAmpereKappa::TrainingSet, "training_set"}, {MongeAmpereKappa::Batch, "batch"}};
+
+// Learning-rate schedules of the Trainer (training/trainer.h).
+enum class LearningRateSchedule { Constant, Exponential, Cosine };
+inline constexpr EnumName<LearningRateSchedule> kLearningRateScheduleNames[] = {
+    {LearningRateSchedule::Constant, "constant"}, {LearningRateSchedule::Exponential, "exponential"},
+    {LearningRateSchedule::Cosine, "cosine"}};
+
+// The training regimes and initialisations of the Calabi–Yau width ladder (experiments/cy_width_ladder.h).
+enum class LadderRegime { Adam, Sgd, LinearisedAdam, LinearisedSgd };
+inline constexpr EnumName<LadderRegime> kLadderRegimeNames[] = {
+    {LadderRegime::Adam, "adam"}, {LadderRegime::Sgd, "sgd"}, {LadderRegime::LinearisedAdam, "linearised_adam"},
+    {LadderRegime::LinearisedSgd, "linearised_sgd"}};
+
+enum class LadderInit { Centred, ZeroOutput };
+inline constexpr EnumName<LadderInit> kLadderInitNames[] = {{LadderInit::Centred, "centred"},
+                                                            {LadderInit::ZeroOutput, "zero_output"}};
+
+}  // namespace nmflow
