@@ -1,6 +1,6 @@
 // Schema of the Calabi–Yau kinds of `nmflow run` (docs/config.md, "Calabi–Yau kinds"): `cy_metric` (the Kähler
 // φ-model trained on the Monge–Ampère loss) and `donaldson` (balanced metrics), plus the table of which keys each
-// kind takes, so that a key of one kind inside another is named as such.
+// kind (local_ricci_check too) takes, so that a key of one kind inside another is named as such.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -18,6 +18,7 @@ namespace {
 const std::string kReal = "real_metric_flow";
 const std::string kCY = "cy_metric";
 const std::string kDonaldson = "donaldson";
+const std::string kLocalRicci = "local_ricci_check";
 
 using SectionKeys = std::map<std::string, std::vector<std::string>>;
 
@@ -49,6 +50,12 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"variety", {"name", "psi"}},
         {"points", {"train", "validation"}},
         {"donaldson", {"k", "iterations"}},
+        {"recording", {"output"}}}},
+      {kLocalRicci,
+       {{"", {"kind", "seed", "threads", "cases", "criteria", "recording"}},
+        {"cases", {"name", "manifold", "head", "features", "bandwidth", "probes", "final_time", "learning_rate",
+                   "observations", "frequencies", "a0", "b0", "points", "grid", "probe_grid", "reference_grid", "u0"}},
+        {"criteria", {"test", "ladder", "along", "quantity", "threshold"}},
         {"recording", {"output"}}}}};
   return table;
 }
@@ -63,6 +70,11 @@ std::string foreign_key_hint(const std::string& kind, const std::string& section
   if (kind == kCY && section == "recording" && key == "every") return " (σ is recorded every training.eval_every epochs)";
   if (kind == kCY && section == "recording" && key == "checkpoint_every") {
     return " (cy_metric runs write no checkpoint: train_phi_model keeps its optimiser state to itself)";
+  }
+  if (kind == kLocalRicci && section == "") {
+    if (key == "device" || key == "dtype") return " (the check runs on the CPU in float64)";
+    if (key == "manifold") return " (each case names its own: cases[i].manifold)";
+    return "";
   }
   if (section == "" && key == "manifold") return " (Calabi–Yau kinds take a variety instead)";
   if (section == "" && key == "variety") return " (real_metric_flow takes a manifold instead)";
@@ -216,7 +228,7 @@ YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
 }  // namespace
 
 const std::vector<std::string>& experiment_kinds() {
-  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson};
+  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kLocalRicci};
   return kinds;
 }
 

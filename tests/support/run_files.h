@@ -1,7 +1,8 @@
 #pragma once
 // Comparing two run files of `nmflow run` dataset by dataset, as the resume tests need: every dataset under `group`
 // (recursively) must exist in both and be equal bit for bit, except timing datasets (names ending in "seconds"),
-// which measure the machine rather than the run.
+// which measure the machine rather than the run. NaN (a quantity a row does not define) equals NaN, as numpy's
+// array_equal(equal_nan=True) of tests/cli/kill_and_resume.py.
 #include <catch2/catch.hpp>
 
 #include <ATen/ATen.h>
@@ -11,6 +12,12 @@
 #include "io/hdf5_file.h"
 
 namespace nmflow::test {
+
+inline bool same_values(const at::Tensor& a, const at::Tensor& b) {
+  if (!at::isFloatingType(a.scalar_type()) || !at::isFloatingType(b.scalar_type())) return at::equal(a, b);
+  const at::Tensor nan_a = at::isnan(a), nan_b = at::isnan(b);
+  return at::equal(nan_a, nan_b) && at::equal(at::where(nan_a, 0.0, a), at::where(nan_b, 0.0, b));
+}
 
 inline bool is_timing_dataset(const std::string& name) {
   const std::string suffix = "seconds";
@@ -38,7 +45,7 @@ inline int check_same_datasets(const Hdf5File& a, const Hdf5File& b, const std::
     INFO(path);
     const at::Tensor ta = a.read_tensor(path), tb = b.read_tensor(path);
     REQUIRE(ta.sizes() == tb.sizes());
-    CHECK(at::equal(ta, tb));
+    CHECK(same_values(ta, tb));
     ++compared;
   }
   return compared;
