@@ -6,8 +6,8 @@
   real_metric_flow   (nmflow run)  <stem>_loss.png: loss and its terms vs flow time t;
                                    <stem>_scalar.png: scalar curvature at the probes vs t (band and spread);
                                    <stem>_ntk.png: NTK drift and top eigenvalues vs t when the file has /ntk
-  check_local_ricci  (nmflow check local-ricci -o)  <stem>_ladder.png: NN flow vs Ricci flow, max relative
-                                   deviation vs width per case, with the tolerance and fitted exponents;
+  local_ricci_check  (nmflow run, nmflow check local-ricci)  <stem>_ladder.png: NN flow vs Ricci flow, max
+                                   deviation vs width per case, with the tolerances and fitted exponents;
                                    <stem>_ladder_ntk.png: NTK drift and non-local mass vs width;
                                    <stem>_deviation_vs_time.png when the file has per-rung `times`/`deviations`
   ntk                (nmflow ntk -o)  <stem>_spectrum.png: eigenvalues of Θ(x, x) (top ones marked; the frozen
@@ -118,7 +118,7 @@ def plot_run_ntk(f, path, out, title):
     return save(fig, out, path.stem, "ntk")
 
 
-# --- check_local_ricci ------------------------------------------------------------------------------------------
+# --- local_ricci_check ------------------------------------------------------------------------------------------
 
 def ladder_variable(width, bandwidth):
     """What a case's rungs vary: 'bandwidth' when it changes (the width may grow with it), else 'width'."""
@@ -129,11 +129,16 @@ def ladder_variable(width, bandwidth):
 
 def plot_local_ricci(f, path, out):
     names = text_attr(f, "case_names").split(",")
-    case = f["case"][:]
-    columns = {"width": f["width"][:], "bandwidth": f["bandwidth"][:]}
-    deviation = f["max_relative_deviation"][:]
-    tolerances = {name: float(value) for name, value in f.attrs.items() if name.startswith("tolerance")}
-    final_time = np.unique(f["final_time"][:]) if "final_time" in f else [f.attrs.get("final_time", "?")]
+    case = f["case"][:]  # rows are complete up to case's length (a killed run may have written more of the others)
+    n = len(case)
+    columns = {"width": f["width"][:n], "bandwidth": f["bandwidth"][:n]}
+    deviation = f["max_relative_deviation"][:n]
+    # tolerance_<ladder> attributes, one label per value ("round_s3, berger_s3 0.02")
+    tolerances = {}
+    for name, value in f.attrs.items():
+        if name.startswith("tolerance_"):
+            tolerances.setdefault(float(value), []).append(name[len("tolerance_"):])
+    final_time = np.unique(f["final_time"][:n])
     title = (f"local-flow Ricci recovery: NN flow vs Ricci flow to t = {', '.join(f'{t:g}' for t in final_time)}"
              f" ({'passed' if f.attrs.get('passed', 0) else 'FAILED'})")
     cases = [(k, name, case == k) for k, name in enumerate(names) if (case == k).any()]
@@ -159,10 +164,10 @@ def plot_local_ricci(f, path, out):
                     legend = name if exponent is None or row > 0 else f"{name} (∝ {variable}^{float(exponent):.2f})"
                     ax.plot(columns[variable][rows], values[rows], "o-" if rows.sum() > 1 else "s", label=legend)
                 if with_tolerance:
-                    for name, value in tolerances.items():
+                    for value, ladders in tolerances.items():
                         ax.axhline(value, color="grey", ls=":", lw=1)
-                        ax.annotate(f"{name} {value:g}", (0.01, value), xycoords=("axes fraction", "data"),
-                                    fontsize=7, color="grey", va="bottom")
+                        ax.annotate(f"{', '.join(ladders)} {value:g}", (0.01, value),
+                                    xycoords=("axes fraction", "data"), fontsize=7, color="grey", va="bottom")
                 ax.set_xscale("log")
                 if log:
                     ax.set_yscale("log")
@@ -173,12 +178,12 @@ def plot_local_ricci(f, path, out):
         return save(fig, out, path.stem, what)
 
     pngs = [ladder_figure([("max deviation from Ricci flow", deviation, True, True)], "ladder")]
-    pngs.append(ladder_figure([("NTK drift ‖Θ_T − Θ_0‖_F / ‖Θ_0‖_F", f["ntk_drift"][:], True, False),
-                               ("non-local mass of Θ_0", f["nonlocal_mass"][:], False, False)], "ladder_ntk"))
+    pngs.append(ladder_figure([("NTK drift ‖Θ_T − Θ_0‖_F / ‖Θ_0‖_F", f["ntk_drift"][:n], True, False),
+                               ("non-local mass of Θ_0", f["nonlocal_mass"][:n], False, False)], "ladder_ntk"))
 
     if "times" in f and "deviations" in f:  # per-rung deviation at each comparison time: [rows, T]
-        times = f["times"][:]
-        deviations = f["deviations"][:]
+        times = f["times"][:n]
+        deviations = f["deviations"][:n]
         fig, ax = plt.subplots(figsize=(6.5, 4.5))
         for r in range(len(case)):
             ax.semilogy(times[r], deviations[r], "o-", lw=1,
@@ -329,7 +334,7 @@ def plot_cy_width_ladder(f, path, out):
 
 PLOTTERS = {
     "real_metric_flow": plot_real_metric_flow,
-    "check_local_ricci": plot_local_ricci,
+    "local_ricci_check": plot_local_ricci,
     "ntk": plot_ntk,
     "cy_metric": plot_cy_metric,
     "donaldson": plot_donaldson,

@@ -44,6 +44,10 @@ std::string describe_experiment(const ExperimentConfig& c) {
     return fmt::format("donaldson on {}, k = [{}], {} iterations, {} points", c.variety.name,
                        join(degrees, ", "), c.donaldson.iterations, c.cy_points.train);
   }
+  if (c.kind == "local_ricci_check") {
+    return fmt::format("local_ricci_check, {} cases, {} criteria", c.local_ricci.cases.size(),
+                       c.local_ricci.criteria.size());
+  }
   return fmt::format("{} on {}, loss {}, optimizer {} x {} steps", c.kind, c.manifold.name, c.loss.name,
                      c.optimizer.name, c.optimizer.steps);
 }
@@ -56,7 +60,9 @@ void add_config_command(CLI::App& app) {
   CLI::Option* print = command->add_flag("--print-default", options->print_default,
                                          "Print the embedded default experiment (YAML); with --kind, every key of "
                                          "that kind at its default");
-  command->add_option("--kind", options->kind, "With --print-default: real_metric_flow, cy_metric, donaldson or cy_free_metric")
+  command->add_option("--kind", options->kind,
+                      "With --print-default: real_metric_flow, cy_metric, donaldson, cy_free_metric, "
+                      "cy_width_ladder or local_ricci_check")
       ->needs(print);
   CLI::Option* check =
       command->add_option("--check", options->check, "Validate a configuration file")->check(CLI::ExistingFile);

@@ -33,11 +33,7 @@ extern "C" void request_stop(int) {
 struct RunOptions {
   std::string file;
   std::vector<std::string> sets;
-  std::string output;
-  bool resume = false;
-  bool resume_changed = false;
-  bool quick = false;
-  int threads = 0;  // > 0: overrides the config's `threads`
+  RunRequest request;
 };
 
 std::string resolve_device(const std::string& device) {
@@ -88,9 +84,9 @@ class Progress {
 
 bool stop_requested() { return g_stop_requested != 0; }
 
-void run(const RunOptions& o, const Invocation& invocation) {
-  const LoadedConfig loaded = o.file.empty() ? load_config(default_config_text(), "<default>", o.sets)
-                                             : load_config_file(o.file, o.sets);
+}  // namespace
+
+void run_configuration(const LoadedConfig& loaded, const RunRequest& o, const Invocation& invocation) {
   ExperimentConfig config = loaded.config;
   if (o.quick) apply_quick(config);
   const ExperimentKind& kind = find_experiment_kind(config.kind);
@@ -110,7 +106,7 @@ void run(const RunOptions& o, const Invocation& invocation) {
   options.start_time = invocation.start_time;
   g_stop_requested = 0;
   std::signal(SIGINT, request_stop);
-  fmt::print("nmflow run: {} on {} ({}){} -> {}\n", o.file.empty() ? "default experiment" : o.file,
+  fmt::print("nmflow run: {} on {} ({}){} -> {}\n", o.label,
              kind.headline(config, options), options.device, o.quick ? " (quick)" : "", options.output);
   std::fflush(stdout);
   Progress progress;
@@ -138,6 +134,16 @@ void run(const RunOptions& o, const Invocation& invocation) {
   }
 }
 
+namespace {
+
+void run(const RunOptions& o, const Invocation& invocation) {
+  const LoadedConfig loaded = o.file.empty() ? load_config(default_config_text(), "<default>", o.sets)
+                                             : load_config_file(o.file, o.sets);
+  RunRequest request = o.request;
+  request.label = o.file.empty() ? "default experiment" : o.file;
+  run_configuration(loaded, request, invocation);
+}
+
 }  // namespace
 
 void add_run_command(CLI::App& app, const Invocation& invocation) {
@@ -146,12 +152,12 @@ void add_run_command(CLI::App& app, const Invocation& invocation) {
   command->add_option("file", options->file, "Configuration file (YAML; docs/config.md)")->check(CLI::ExistingFile);
   command->add_option("--set", options->sets, "Override a key: key.path=value (YAML value; repeatable)")
       ->allow_extra_args(false);
-  command->add_option("-o,--output", options->output, "Output file (default: recording.output)");
-  command->add_flag("--resume", options->resume, "Continue the run recorded in <output> (its checkpoint, or its finished units)");
-  command->add_flag("--resume-changed", options->resume_changed,
+  command->add_option("-o,--output", options->request.output, "Output file (default: recording.output)");
+  command->add_flag("--resume", options->request.resume, "Continue the run recorded in <output> (its checkpoint, or its finished units)");
+  command->add_flag("--resume-changed", options->request.resume_changed,
                     "With --resume: continue although the config differs from the run's (differences recorded)");
-  command->add_flag("--quick", options->quick, "Shrink steps and points (smoke tests)");
-  command->add_option("--threads", options->threads, "LibTorch CPU threads (overrides the config's `threads`; "
+  command->add_flag("--quick", options->request.quick, "Shrink steps and points (smoke tests)");
+  command->add_option("--threads", options->request.threads, "LibTorch CPU threads (overrides the config's `threads`; "
                       "0: the config's, else LibTorch's default)")
       ->check(CLI::Range(0, 4096));
   command->callback([options, &invocation] { run(*options, invocation); });

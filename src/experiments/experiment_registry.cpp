@@ -6,14 +6,15 @@
 #include "experiments/cy_width_ladder_experiment.h"
 #include "experiments/donaldson_experiment.h"
 #include "experiments/experiment.h"
+#include "experiments/local_ricci_experiment.h"
 
 namespace nmflow {
 
 const std::vector<ExperimentKind>& experiment_registry() {
   static const std::vector<ExperimentKind> kinds = {real_metric_flow_kind(), cy_metric_kind(), donaldson_kind(),
                                                     cy_free_metric_kind(),
-
-                                                    cy_width_ladder_kind()};
+                                                    cy_width_ladder_kind(),
+                                                    local_ricci_check_kind()};
   return kinds;
 }
 

@@ -2,9 +2,25 @@
 
 #include <cmath>
 
+#include "common/enum_names.h"
 #include "common/error.h"
 
 namespace nmflow {
+
+namespace {
+
+constexpr EnumName<LocalRicciManifold> kLocalRicciManifoldNames[] = {{LocalRicciManifold::S3, "s3"},
+                                                                    {LocalRicciManifold::ConformalT2, "conformal_t2"}};
+
+}  // namespace
+
+LocalRicciManifold parse_local_ricci_manifold(const std::string& name) {
+  return parse_enum(kLocalRicciManifoldNames, name, "local Ricci manifold");
+}
+
+std::string local_ricci_manifold_name(LocalRicciManifold manifold) {
+  return enum_name(kLocalRicciManifoldNames, manifold);
+}
 
 void check_local_ricci_options(const LocalRicciOptions& o) {
   if (o.manifold == LocalRicciManifold::S3) {

@@ -3,6 +3,7 @@
 // (local_ricci_check.h) and the conformal-T² case (local_ricci_t2.h), so that neither runner depends on the other.
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "geometry/manifolds/conformal_torus.h"
@@ -15,6 +16,10 @@ enum class LocalRicciManifold {
   S3,           // round/Berger S³ (a0, b0), features of the embedding q ∈ R⁴
   ConformalT2,  // g₀ = e^{2u₀}δ on T², periodic Gaussian bumps (local_ricci_t2.h)
 };
+
+// "s3" | "conformal_t2"; throws nmflow::Error naming the allowed values.
+LocalRicciManifold parse_local_ricci_manifold(const std::string& name);
+std::string local_ricci_manifold_name(LocalRicciManifold manifold);
 
 struct LocalRicciOptions {
   LocalRicciManifold manifold = LocalRicciManifold::S3;

@@ -157,6 +157,54 @@ void add_cy_width_ladder(std::map<std::string, std::string>& e, const Experiment
   e["training.batch_size"] = text(l.batch_size);
   e["training.eval_every"] = text(l.eval_every);
   e["ntk.top_eigenvalues"] = text(l.top_eigenvalues);
+}
+
+std::string text(const std::vector<LocalRicciModeConfig>& modes) {
+  std::string out;
+  for (const LocalRicciModeConfig& m : modes) {
+    out += (out.empty() ? "" : ", ") + fmt::format("{{kx: {}, ky: {}, cos: {}, sin: {}}}", m.kx, m.ky, m.cos, m.sin);
+  }
+  return "[" + out + "]";
+}
+
+// Lists of mappings flatten to cases[i].key, each case with the keys of its manifold.
+void add_local_ricci_check(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+  for (size_t i = 0; i < c.local_ricci.cases.size(); ++i) {
+    const LocalRicciCaseConfig& k = c.local_ricci.cases[i];
+    const std::string p = "cases[" + std::to_string(i) + "].";
+    e[p + "name"] = k.name;
+    e[p + "manifold"] = k.manifold;
+    e[p + "head"] = k.head;
+    e[p + "features"] = text(k.features);
+    e[p + "bandwidth"] = text(k.bandwidth);
+    e[p + "probes"] = text(k.probes);
+    e[p + "final_time"] = text(k.final_time);
+    e[p + "learning_rate"] = text(k.learning_rate);
+    e[p + "observations"] = text(k.observations);
+    if (k.manifold == "s3") {
+      e[p + "frequencies"] = k.frequencies;
+      e[p + "a0"] = text(k.a0);
+      e[p + "b0"] = text(k.b0);
+      e[p + "points"] = text(k.points);
+    } else {
+      e[p + "grid"] = text(k.grid);
+      e[p + "probe_grid"] = text(k.probe_grid);
+      e[p + "reference_grid"] = text(k.reference_grid);
+      e[p + "u0"] = text(k.u0);
+    }
+  }
+  for (size_t i = 0; i < c.local_ricci.criteria.size(); ++i) {
+    const LocalRicciCriterionConfig& k = c.local_ricci.criteria[i];
+    const std::string p = "criteria[" + std::to_string(i) + "].";
+    e[p + "test"] = k.test;
+    e[p + "ladder"] = k.ladder;
+    if (k.test == "falls" || k.test == "ends_lower") {
+      e[p + "along"] = k.along;
+    } else {
+      e[p + "quantity"] = k.quantity;
+      e[p + "threshold"] = text(k.threshold);
+    }
+  }
   e["recording.output"] = c.recording.output;
 }
 
@@ -166,9 +214,13 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
   std::map<std::string, std::string> e;
   e["kind"] = c.kind;
   e["seed"] = text(c.seed);
+  e["threads"] = text(c.threads);
+  if (c.kind == "local_ricci_check") {  // CPU, float64: no device or dtype keys
+    add_local_ricci_check(e, c);
+    return e;
+  }
   e["device"] = c.device;
   e["dtype"] = c.dtype;
-  e["threads"] = text(c.threads);
   if (c.kind == "cy_metric") {
     add_cy_metric(e, c);
   } else if (c.kind == "donaldson") {
@@ -221,6 +273,28 @@ std::string default_config_yaml(const std::string& kind) {
   std::vector<std::string> open;  // the sections of the previous line
   // The kind's top-level keys and sections in the order validation lists them (config_yaml_kinds.h).
   for (const std::string& head : kind_keys(kind, "")) {
+    // A list of mappings (cases[i].key): one "- " element each, in index order, its keys in the kind's order.
+    std::map<size_t, std::map<std::string, std::string>> elements;
+    const std::string list = head + "[";
+    for (const auto& [key, value] : entries) {
+      if (key.compare(0, list.size(), list) != 0) continue;
+      const size_t close = key.find(']');
+      elements[std::stoul(key.substr(list.size(), close - list.size()))][key.substr(close + 2)] = value;
+    }
+    if (!elements.empty()) {
+      out << head << ":\n";
+      for (const auto& [index, keys] : elements) {
+        const char* lead = "  - ";
+        for (const std::string& element_key : kind_keys(kind, head)) {
+          const auto found = keys.find(element_key);
+          if (found == keys.end()) continue;
+          out << lead << element_key << ": " << found->second << "\n";
+          lead = "    ";
+        }
+      }
+      open.clear();
+      continue;
+    }
     for (const auto& [key, value] : entries) {
       if (key.substr(0, key.find('.')) != head) continue;
       std::vector<std::string> path;

@@ -12,7 +12,7 @@ namespace nmflow {
 
 // Keys that do not apply are left out (another schedule's keys, a volume_target of 0 = the initial volume, ψ of a
 // Fermat member). Values as text: integers and names as written, reals in the shortest form that reads back exactly, lists as
-// "[a, b]".
+// "[a, b]"; a list of mappings flattens to "cases[i].key" entries (u0 modes as one flow list "[{kx: 1, …}]").
 std::map<std::string, std::string> config_entries(const ExperimentConfig& config);
 
 // Keys a resumed run may change: the step budget (optimizer.steps, training.epochs, training.max_wall_seconds),

@@ -116,9 +116,9 @@ std::string ConfigReader::path_of(const std::string& key) const { return path_.e
 
 std::string ConfigReader::where(const YAML::Node& node, const std::string& path) const {
   // A path set (or under a mapping set) by --set has no place in the file.
-  for (std::string prefix = path;; prefix = prefix.substr(0, prefix.rfind('.'))) {
+  for (std::string prefix = path;; prefix = prefix.substr(0, prefix.find_last_of(".["))) {
     if (context_->overridden.count(prefix) > 0) return "--set " + prefix;
-    if (prefix.find('.') == std::string::npos) break;
+    if (prefix.find_first_of(".[") == std::string::npos) break;
   }
   const YAML::Mark mark = node.IsDefined() ? node.Mark() : YAML::Mark::null_mark();
   if (mark.is_null()) return context_->source;
@@ -263,6 +263,27 @@ std::map<std::string, double> ConfigReader::real_map(const std::string& key, con
 
 ConfigReader ConfigReader::child(const std::string& key, std::vector<std::string> allowed) const {
   return ConfigReader(context_, get(key), path_of(key), std::move(allowed));
+}
+
+std::vector<ConfigReader> ConfigReader::mapping_list(const std::string& key,
+                                                     const std::vector<std::string>& allowed) const {
+  std::vector<ConfigReader> out;
+  const YAML::Node value = get(key);
+  if (!value.IsDefined() || value.IsNull()) return out;
+  if (!value.IsSequence()) {
+    fail(key, std::string("expected a list of mappings (- key: value …), got ") + node_kind(value) +
+                  "; allowed keys of each: " + join_names(allowed));
+  }
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const YAML::Node item = value[i];
+    const std::string item_path = path_of(key) + "[" + std::to_string(i) + "]";
+    if (!item.IsMap()) {
+      fail_at(item, item_path, std::string("expected a mapping of keys, got ") + node_kind(item) +
+                                   "; allowed keys: " + join_names(allowed));
+    }
+    out.emplace_back(context_, item, item_path, allowed);
+  }
+  return out;
 }
 
 }  // namespace nmflow

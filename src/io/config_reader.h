@@ -63,6 +63,9 @@ class ConfigReader {
   // A mapping of names to numbers; keys outside `allowed` (when non-empty) fail with a did-you-mean.
   std::map<std::string, double> real_map(const std::string& key, const std::vector<std::string>& allowed = {});
   ConfigReader child(const std::string& key, std::vector<std::string> allowed) const;
+  // A list of mappings: one reader per element, at path key[i] (so errors read e.g. "cases[2].bandwidth: …"), each
+  // with the `allowed` keys. Absent or null: no elements.
+  std::vector<ConfigReader> mapping_list(const std::string& key, const std::vector<std::string>& allowed) const;
 
   // Fails at `key` (its value when present, else the mapping itself).
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;

@@ -69,6 +69,9 @@ void apply_quick(ExperimentConfig& config) {
     apply_quick_cy_width_ladder(config);
     return;
   }
+  if (config.kind == "local_ricci_check") {
+    return;  // its quick form is a config of its own, configs/checks/local_ricci_quick.yaml (docs/config.md)
+  }
   config.optimizer.steps = std::min<int64_t>(config.optimizer.steps, 20);
   config.points.train = std::min<int64_t>(config.points.train, 64);
   config.points.probe = std::min<int64_t>(config.points.probe, 16);

@@ -10,6 +10,7 @@
 //                     recording.output (YAML sections variety, points, model, loss, optimizer, training, recording)
 //   cy_width_ladder   variety, cy_points, ladder, recording.output (YAML sections variety, points, ladder, model,
 //                     optimizer, training, ntk, recording)
+//   local_ricci_check local_ricci (YAML: cases, criteria), recording.output
 #include <cstdint>
 #include <map>
 #include <string>
@@ -165,6 +166,64 @@ struct CYWidthLadderConfig {
   int64_t top_eigenvalues = 8;             // ntk.top_eigenvalues: of the metric-NTK on the probes, start and end
 };
 
+// --- kind local_ricci_check (docs/config.md, "local_ricci_check"; docs/local_ricci.md) ---
+
+struct LocalRicciModeConfig {  // one term a cos(k·x) + b sin(k·x) of u₀ on T², k = (kx, ky)
+  int64_t kx = 0;
+  int64_t ky = 0;
+  double cos = 0.0;
+  double sin = 0.0;
+};
+
+// One case: an NN flow of a local-kernel model against Ricci flow from the same g₀ (experiments/local_ricci_case.h).
+// Cases sharing a name form a ladder, in the order listed.
+struct LocalRicciCaseConfig {
+  std::string name;
+  std::string manifold = "s3";         // s3 | conformal_t2
+  std::string head = "frame_exp";      // s3: frame_exp | symmetric; conformal_t2: frame_exp | conformal
+  int64_t features = 256;              // N (conformal_t2: n_c², a square)
+  double bandwidth = 2.0;              // σ_b or Λ (s3), Λ = 1/ε (conformal_t2)
+  int64_t probes = 16;
+  double final_time = 0.04;
+  double learning_rate = 2e-3;         // η; final_time/(η · observations) a whole number
+  int64_t observations = 4;
+  // s3 only.
+  std::string frequencies = "gaussian";  // gaussian | uniform_ball
+  double a0 = 1.0;
+  double b0 = 1.0;
+  int64_t points = 256;
+  // conformal_t2 only.
+  int64_t grid = 32;
+  int64_t probe_grid = 32;
+  int64_t reference_grid = 64;
+  std::vector<LocalRicciModeConfig> u0 = {{1, 0, 0.3, 0.0}, {1, 1, 0.0, 0.2}};  // 0.3 cos x + 0.2 sin(x + y)
+};
+
+// One pass/fail rule over the results of a ladder (the cases of one name):
+//   falls       the fitted exponent of deviation against `along` is < 0 and the last deviation < the first;
+//   ends_lower  the last deviation < the first (the exponent along `along` is reported);
+//   below       `quantity` of the ladder's last case < threshold;
+//   above       `quantity` of the ladder's last case > threshold.
+struct LocalRicciCriterionConfig {
+  std::string test = "below";          // falls | ends_lower | below | above
+  std::string ladder;                  // a case name
+  std::string along = "width";         // falls, ends_lower: width | bandwidth
+  std::string quantity = "deviation";  // below, above: deviation | derived_deviation
+  double threshold = 0.0;              // below, above
+};
+
+struct LocalRicciCheckConfig {
+  // Absent in the YAML: cases are those of the shipped quick check (configs/checks/local_ricci_quick.yaml), and so
+  // are the criteria when the cases are too (with cases given, absent criteria are none).
+  std::vector<LocalRicciCaseConfig> cases;
+  std::vector<LocalRicciCriterionConfig> criteria;
+};
+
+// The names the local_ricci_check reader allows (a test checks them against the experiments' name tables).
+const std::vector<std::string>& local_ricci_manifold_names();              // s3, conformal_t2
+const std::vector<std::string>& local_ricci_head_names(const std::string& manifold);
+const std::vector<std::string>& local_ricci_frequency_names();             // gaussian, uniform_ball
+
 struct ExperimentConfig {
   std::string kind = "real_metric_flow";
   uint64_t seed = 0;
@@ -187,6 +246,7 @@ struct ExperimentConfig {
   FreeMetricModelConfig free_model;
   FreeMetricLossConfig free_loss;
   CYWidthLadderConfig ladder;
+  LocalRicciCheckConfig local_ricci;
 };
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
@@ -199,6 +259,7 @@ struct ExperimentConfig {
 //   cy_width_ladder   at most 1000 training, 500 validation and 8 probe points, the two smallest widths capped at
 //                     16 and 32, the first seed, the first two regimes, 2 epochs of 10 steps (batch = train/10), σ
 //                     every epoch, at most 4 eigenvalues.
+//   local_ricci_check unchanged: its quick form is a config of its own (configs/checks/local_ricci_quick.yaml).
 void apply_quick(ExperimentConfig& config);
 
 }  // namespace nmflow

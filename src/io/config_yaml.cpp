@@ -174,6 +174,10 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
     read_cy_width_ladder(context, root, root_node, c);
     return c;
   }
+  if (c.kind == "local_ricci_check") {
+    read_local_ricci_check(context, root, root_node, c);
+    return c;
+  }
   const auto section = [&](const std::string& name) { return kind_section(context, root, root_node, name, kind); };
   const int64_t dim = read_manifold(section("manifold"), c.manifold);
   read_points(section("points"), c.points);

@@ -27,6 +27,10 @@ LoadedConfig load_config_file(const std::string& path, const std::vector<std::st
 // The embedded default experiment (config_default.cpp): a perturbed round S² flowed by the Einstein loss.
 const std::string& default_config_text();
 
+// The shipped local-Ricci checks, configs/checks/local_ricci_quick.yaml (quick) and configs/checks/local_ricci.yaml,
+// embedded at build time (local_ricci_check_configs.cpp.in): what `nmflow check local-ricci` runs.
+const std::string& local_ricci_check_config_text(bool quick);
+
 // Levenshtein distance (insertions, deletions, substitutions), for did-you-mean suggestions.
 std::size_t edit_distance(const std::string& a, const std::string& b);
 

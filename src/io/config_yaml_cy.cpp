@@ -1,7 +1,7 @@
 // Schema of the Calabi–Yau kinds of `nmflow run` (docs/config.md, "Calabi–Yau kinds"): `cy_metric` (the Kähler
 // φ-model trained on the Monge–Ampère loss), `donaldson` (balanced metrics), `cy_free_metric` (the free metric
 // models with the Kähler and transition losses) and `cy_width_ladder` (the Halverson–Ruehle width ladder), plus the
-// table of which keys each kind takes, so that a key of one kind inside another is named as such.
+// table of which keys each kind (local_ricci_check too) takes, so that a key of one kind inside another is named as such.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -22,6 +22,7 @@ const std::string kCY = "cy_metric";
 const std::string kDonaldson = "donaldson";
 const std::string kFree = "cy_free_metric";
 const std::string kLadder = "cy_width_ladder";
+const std::string kLocalRicci = "local_ricci_check";
 
 using SectionKeys = std::map<std::string, std::vector<std::string>>;
 
@@ -74,6 +75,12 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"optimizer", {"adam_lr", "sgd_lr", "schedule", "min_lr_fraction"}},
         {"training", {"epochs", "batch_size", "eval_every"}},
         {"ntk", {"top_eigenvalues"}},
+        {"recording", {"output"}}}},
+      {kLocalRicci,
+       {{"", {"kind", "seed", "threads", "cases", "criteria", "recording"}},
+        {"cases", {"name", "manifold", "head", "features", "bandwidth", "probes", "final_time", "learning_rate",
+                   "observations", "frequencies", "a0", "b0", "points", "grid", "probe_grid", "reference_grid", "u0"}},
+        {"criteria", {"test", "ladder", "along", "quantity", "threshold"}},
         {"recording", {"output"}}}}};
   return table;
 }
@@ -101,6 +108,11 @@ std::string foreign_key_hint(const std::string& kind, const std::string& section
   if (kind == kLadder && section == "optimizer") return " (each regime names its optimiser: adam_lr and sgd_lr)";
   if (kind == kLadder && section == "model" && key == "hidden") {
     return " (the ladder's hidden layers are ladder.widths and ladder.depth)";
+  }
+  if (kind == kLocalRicci && section == "") {
+    if (key == "device" || key == "dtype") return " (the check runs on the CPU in float64)";
+    if (key == "manifold") return " (each case names its own: cases[i].manifold)";
+    return "";
   }
   if (section == "" && key == "manifold") return " (Calabi–Yau kinds take a variety instead)";
   if (section == "" && key == "variety") return " (real_metric_flow takes a manifold instead)";
@@ -385,7 +397,7 @@ YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
 }  // namespace
 
 const std::vector<std::string>& experiment_kinds() {
-  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree, kLadder};
+  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree, kLadder, kLocalRicci};
   return kinds;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Internal to src/io (config_yaml.cpp, config_yaml_cy.cpp): which keys each experiment kind takes in each section,
-// and the readers of the Calabi–Yau kinds. A key another kind takes is rejected with a message naming that kind
-// rather than with a bare "unknown key".
+// Internal to src/io (config_yaml.cpp, config_yaml_cy.cpp, config_yaml_local_ricci.cpp): which keys each experiment
+// kind takes in each section, and the readers of the Calabi–Yau kinds and of local_ricci_check. A key another kind
+// takes is rejected with a message naming that kind rather than with a bare "unknown key".
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -16,10 +16,11 @@ namespace nmflow {
 
 constexpr int64_t kMaxConfigCount = int64_t{1} << 40;
 
-// real_metric_flow, cy_metric, donaldson, cy_free_metric, cy_width_ladder.
+// real_metric_flow, cy_metric, donaldson, cy_free_metric, cy_width_ladder, local_ricci_check.
 const std::vector<std::string>& experiment_kinds();
 
-// The keys `kind` takes in `section` ("" = the top level; "points", "model", …); empty when it has no such section.
+// The keys `kind` takes in `section` ("" = the top level; "points", "model", …; for a list of mappings such as
+// "cases", the keys of each element); empty when it has no such section.
 const std::vector<std::string>& kind_keys(const std::string& kind, const std::string& section);
 
 // The reader of `section` under `parent` (parent_node: the parent's YAML mapping) for `kind`: the first key of
@@ -49,5 +50,8 @@ void read_cy_free_metric(const std::shared_ptr<const ConfigContext>& context, co
                          const YAML::Node& root_node, ExperimentConfig& config);
 void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                           const YAML::Node& root_node, ExperimentConfig& config);
+// Read the cases, criteria and recording of kind local_ricci_check (config_yaml_local_ricci.cpp).
+void read_local_ricci_check(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                            const YAML::Node& root_node, ExperimentConfig& config);
 
 }  // namespace nmflow

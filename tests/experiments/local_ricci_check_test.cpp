@@ -150,7 +150,7 @@ nmflow::MetricJet finite_difference_conformal_jet(const at::Tensor& x, double h)
 }
 
 LocalRicciOptions t2_quick_options(double bandwidth, nmflow::MetricHeadKind head) {
-  // As in `nmflow check local-ricci --quick` (apps/nmflow/command_check.cpp).
+  // As the T² cases of configs/checks/local_ricci_quick.yaml (`nmflow check local-ricci --quick`).
   LocalRicciOptions o;
   o.manifold = nmflow::LocalRicciManifold::ConformalT2;
   o.head = head;

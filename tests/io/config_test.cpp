@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -815,7 +816,8 @@ TEST_CASE("A run whose training points cannot fit in memory is refused before an
 }
 
 TEST_CASE("Every kind's defaults print as YAML that loads back to the same configuration", "[io]") {
-  for (const char* kind : {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder"}) {
+  for (const char* kind :
+       {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder", "local_ricci_check"}) {
     INFO(kind);
     const std::string text = default_config_yaml(kind);
     INFO(text);
@@ -828,5 +830,76 @@ TEST_CASE("Every kind's defaults print as YAML that loads back to the same confi
   CHECK(has(default_config_yaml("cy_metric"), "training:\n  batch_size: 1000\n"));
   CHECK(has(default_config_yaml("cy_width_ladder"), "ladder:\n  depth: 1\n  regimes: [adam, sgd, linearised_adam]\n"));
   CHECK_THROWS_WITH(default_config_yaml("ricci"), "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, "
-                                                  "cy_metric, donaldson, cy_free_metric, cy_width_ladder");
+                                                  "cy_metric, donaldson, cy_free_metric, cy_width_ladder, local_ricci_check");
+}
+
+TEST_CASE("local_ricci_check: cases and criteria are lists whose errors name the element, cases[i].key", "[io]") {
+  const std::string head = "kind: local_ricci_check\ncases:\n";
+  const std::string s3 = "  - {name: round_s3, features: 16, points: 8, probes: 2, final_time: 0.004, "
+                         "learning_rate: 0.002, observations: 1}\n";
+  const std::string text = head + s3 + s3 + "  - {name: t2, manifold: conformal_t2, features: 16, bandwidth: 1}\n";
+  const LocalRicciCheckConfig check = load_config(text, "t").config.local_ricci;
+  REQUIRE(check.cases.size() == 3);
+  CHECK(check.cases[1].features == 16);
+  CHECK(check.cases[2].manifold == "conformal_t2");
+  CHECK(check.cases[2].u0.size() == 2);  // the default u₀ = 0.3 cos x + 0.2 sin(x + y)
+  CHECK(check.criteria.empty());         // cases given: no criteria unless listed
+
+  const std::string bandwidth = error_of(head + s3 + s3 + "  - {name: t2, manifold: conformal_t2, bandwidth: -1}\n");
+  INFO(bandwidth);
+  CHECK(has(bandwidth, "test.yaml:5:51: cases[2].bandwidth: must be in [0.5, inf), got -1"));
+  const std::string grid = error_of(head + "  - {name: a, grid: 16}\n");
+  CHECK(has(grid, "test.yaml:3:21: cases[0].grid: applies only to manifold conformal_t2 (this case is on s3)"));
+  const std::string mode = error_of(head + "  - name: t2\n    manifold: conformal_t2\n    u0:\n      - {kx: 1, "
+                                    "cos: 0.1}\n      - {kx: 1, sine: 0.1}\n");
+  INFO(mode);
+  CHECK(has(mode, "test.yaml:7:17: cases[0].u0[1].sine: unknown key 'sine'; did you mean 'sin'?"));
+  CHECK(has(error_of(head + "  - {name: a, head: conformal}\n"),
+            "cases[0].head: unknown value 'conformal'; allowed: frame_exp, symmetric"));
+  CHECK(has(error_of(head + "  - {name: a, manifold: conformal_t2, features: 20}\n"),
+            "cases[0].features: on conformal_t2 the features are an n_c × n_c grid of bump centres, so a square"));
+  CHECK(has(error_of(head + "  - {name: a, final_time: 0.01, learning_rate: 0.003}\n"),
+            "cases[0].learning_rate: final_time / (learning_rate · observations) must be a whole number"));
+  CHECK(has(error_of(head + "  - {manifold: s3}\n"), "cases[0].name: every case needs a name"));
+  CHECK(has(error_of(head + "  - name: a\n  - 3\n"), "test.yaml:4:5: cases[1]: expected a mapping of keys"));
+  CHECK(has(error_of(head + s3 + "criteria:\n  - {test: falls, ladder: round_s3}\n"),
+            "criteria[0].ladder: ladder 'round_s3' needs at least two cases of different width"));
+  CHECK(has(error_of(head + s3 + "criteria:\n  - {test: below, ladder: berger, threshold: 1}\n"),
+            "test.yaml:5:27: criteria[0].ladder: names no case 'berger'; allowed: round_s3"));
+  CHECK(has(error_of(head + s3 + "criteria:\n  - {test: below, ladder: round_s3}\n"),
+            "criteria[0].threshold: test below needs a threshold"));
+  CHECK(has(error_of(head + s3 + "criteria:\n  - {test: falls, ladder: round_s3, threshold: 1}\n"),
+            "criteria[0].threshold: applies only to test below and above (this criterion's test is falls)"));
+  CHECK(has(error_of(head + s3 + "criteria:\n  - {test: below, ladder: round_s3, quantity: derived_deviation, "
+                                 "threshold: 1}\n"),
+            "criteria[0].quantity: derived_deviation is defined for the conformal head on conformal_t2 only"));
+  CHECK(has(error_of("kind: local_ricci_check\ndevice: cuda\n"),
+            "'device' is a key of kind real_metric_flow, cy_metric, donaldson, cy_free_metric and cy_width_ladder, "
+            "not of kind local_ricci_check "
+            "(the check runs on the CPU in float64)"));
+  CHECK(has(error_of(text, {"cases=[{name: x, points: 2}]"}), "--set cases: cases[0].points: must be in [8, "));
+}
+
+TEST_CASE("local_ricci_check: the shipped checks are embedded, and the default is the quick check", "[io]") {
+  const ExperimentConfig quick = load_config(local_ricci_check_config_text(true), "quick").config;
+  const ExperimentConfig full = load_config(local_ricci_check_config_text(false), "full").config;
+  CHECK(quick.local_ricci.cases.size() == 11);
+  CHECK(quick.local_ricci.criteria.size() == 9);
+  CHECK(full.local_ricci.cases.size() == 20);
+  CHECK(full.local_ricci.criteria.size() == 10);
+  CHECK(quick.threads == 1);
+  const ExperimentConfig defaults = load_config("kind: local_ricci_check\n", "t").config;
+  std::map<std::string, std::string> expected = config_entries(quick);
+  expected["recording.output"] = "local_ricci_check.h5";
+  expected["threads"] = "0";  // only the cases and criteria come from the quick check
+  CHECK(config_entries(defaults) == expected);
+  const std::map<std::string, std::string> entries = config_entries(quick);
+  CHECK(entries.at("cases[10].head") == "conformal");
+  CHECK(entries.at("cases[10].u0") == "[{kx: 1, ky: 0, cos: 0.3, sin: 0}, {kx: 1, ky: 1, cos: 0, sin: 0.2}]");
+  CHECK(entries.at("criteria[7].threshold") == "1e-06");
+  CHECK(entries.count("device") == 0);
+  // --quick leaves the kind alone: its quick form is a config of its own.
+  ExperimentConfig shrunk = full;
+  apply_quick(shrunk);
+  CHECK(config_differences(full, shrunk).empty());
 }

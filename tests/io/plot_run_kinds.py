@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """tools/plot_run.py on every kind it plots, from small synthetic files written here with h5py in the layouts of
-docs/hdf5.md (real_metric_flow with and without /ntk, check_local_ricci, ntk, cy_metric, donaldson,
+docs/hdf5.md (real_metric_flow with and without /ntk, local_ricci_check, ntk, cy_metric, donaldson,
 cy_free_metric, cy_width_ladder), plus the errors: an unknown kind and a file without one. Each plot must print the
 PNG paths it promises and write non-empty PNG files. Exit 77 (skipped) without h5py/matplotlib.
 
@@ -51,10 +51,10 @@ def write_real_metric_flow(path, ntk):
 def write_local_ricci(path):
     """Width ladders (S³), a bandwidth ladder (T²) and single-row controls."""
     with h5py.File(path, "w") as f:
-        f.attrs["kind"] = "check_local_ricci"
+        f.attrs["kind"] = "local_ricci_check"
         f.attrs["case_names"] = "round_s3,berger_s3,berger_s3_flat_kernel,conformal_t2"
-        f.attrs["tolerance"] = 0.02
-        f.attrs["tolerance_t2"] = 0.01
+        f.attrs["tolerance_round_s3"] = 0.02
+        f.attrs["tolerance_conformal_t2"] = 0.01
         f.attrs["passed"] = 1
         f.attrs["exponent_round_s3"] = -0.5
         f.attrs["exponent_berger_s3"] = -0.45
@@ -192,7 +192,7 @@ def main():
 
     for stem, attrs, expected_message in [
         ("synthetic_unknown_kind", {"kind": "teapot"}, "unknown kind 'teapot'; plotted kinds: real_metric_flow, "
-                                                       "check_local_ricci, ntk, cy_metric, donaldson"),
+                                                       "local_ricci_check, ntk, cy_metric, donaldson"),
         ("synthetic_no_kind", {}, "has no root attribute 'kind'"),
     ]:
         path = work / f"{stem}.h5"
