@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "experiments/experiment_registry.h"
 #include "io/config_entries.h"
 #include "io/config_yaml.h"
 
@@ -22,37 +23,6 @@ struct ConfigOptions {
 
 }  // namespace
 
-namespace {
-
-// One line naming what the configuration will run, per kind (the keys each kind reads differ).
-std::string describe_experiment(const ExperimentConfig& c) {
-  if (c.kind == "cy_metric") {
-    return fmt::format("cy_metric on {}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name,
-                       c.optimizer.name, c.training.epochs, c.training.batch_size, c.cy_points.train,
-                       c.cy_points.validation);
-  }
-  if (c.kind == "cy_free_metric") {
-    return fmt::format("cy_free_metric on {}, {} head, {} x {} epochs of batch {}, {} + {} points", c.variety.name,
-                       enum_name(kFreeMetricHeadNames, c.free_model.head), c.optimizer.name, c.training.epochs,
-                       c.training.batch_size, c.cy_points.train, c.cy_points.validation);
-  }
-  if (c.kind == "donaldson") {
-    std::vector<std::string> degrees;
-    for (const int64_t k : c.donaldson.k) {
-      degrees.push_back(std::to_string(k));
-    }
-    return fmt::format("donaldson on {}, k = [{}], {} iterations, {} points", c.variety.name,
-                       join(degrees, ", "), c.donaldson.iterations, c.cy_points.train);
-  }
-  if (c.kind == "local_ricci_check") {
-    return fmt::format("local_ricci_check, {} cases, {} criteria", c.local_ricci.cases.size(),
-                       c.local_ricci.criteria.size());
-  }
-  return fmt::format("{} on {}, loss {}, optimizer {} x {} steps", c.kind, c.manifold.name, c.loss.name,
-                     c.optimizer.name, c.optimizer.steps);
-}
-
-}  // namespace
 
 void add_config_command(CLI::App& app) {
   auto options = std::make_shared<ConfigOptions>();
@@ -79,7 +49,7 @@ void add_config_command(CLI::App& app) {
     }
     const LoadedConfig loaded = load_config_file(options->check, options->sets);
     const ExperimentConfig& c = loaded.config;
-    fmt::print("{}: valid ({})\n", options->check, describe_experiment(c));
+    fmt::print("{}: valid ({})\n", options->check, c.kind + " on " + find_experiment_kind(c.kind).headline(c, ExperimentRunOptions{}));
   });
 }
 

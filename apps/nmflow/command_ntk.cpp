@@ -82,8 +82,9 @@ MethodResult time_method(const NeuralMetric& model, const at::Tensor& x, NtkMeth
 std::string model_summary(const ExperimentConfig& c) {
   std::vector<std::string> widths;
   for (int64_t w : c.model.hidden) widths.push_back(std::to_string(w));
-  return fmt::format("{} head, hidden [{}] {}, {} parameterisation", c.model.head, join(widths, ", "),
-                     c.model.activation, c.model.parameterisation);
+  return fmt::format("{} head, hidden [{}] {}, {} parameterisation", enum_name(kMetricHeadKindNames, c.model.head),
+                     join(widths, ", "), enum_name(kActivationNames, c.model.activation),
+                     enum_name(kParameterisationNames, c.model.parameterisation));
 }
 
 // The analytic kernel exists for the symmetric head with relu/erf/sin/cos in the NTK parameterisation
@@ -119,9 +120,9 @@ void write_file(Hdf5File& file, const ExperimentConfig& c, const LoadedConfig& l
   file.write_string_attribute("/", "kind", "ntk");
   file.write_string_attribute("/", "manifold", c.manifold.name);
   file.write_string_attribute("/", "sampler", c.manifold.sampler);
-  file.write_string_attribute("/", "head", c.model.head);
-  file.write_string_attribute("/", "activation", c.model.activation);
-  file.write_string_attribute("/", "parameterisation", c.model.parameterisation);
+  file.write_string_attribute("/", "head", enum_name(kMetricHeadKindNames, c.model.head));
+  file.write_string_attribute("/", "activation", enum_name(kActivationNames, c.model.activation));
+  file.write_string_attribute("/", "parameterisation", enum_name(kParameterisationNames, c.model.parameterisation));
   std::vector<std::string> widths;
   for (int64_t w : c.model.hidden) widths.push_back(std::to_string(w));
   file.write_string_attribute("/", "hidden", join(widths, ","));
@@ -149,8 +150,8 @@ void run_ntk(const NtkOptions& o, const Invocation& invocation) {
     throw UsageError(fmt::format("{}: kind '{}' has no NTK builder; allowed: real_metric_flow", o.file, c.kind));
   }
   ComputeOptions compute;
-  compute.device = c.device;
-  compute.dtype = c.dtype;
+  compute.device = enum_name(kDeviceChoiceNames, c.device);
+  compute.dtype = enum_name(kPrecisionNames, c.dtype);
   compute.threads = static_cast<int>(c.threads);
   const ComputeSetup setup = apply_compute_options(compute);
   OutputFile output(o.output);

@@ -36,12 +36,12 @@ struct RunOptions {
   RunRequest request;
 };
 
-std::string resolve_device(const std::string& device) {
+std::string resolve_device(DeviceChoice device) {
   const bool cuda = at::hasCUDA();
-  if (device == "cuda" && !cuda) {
+  if (device == DeviceChoice::Cuda && !cuda) {
     throw UsageError("device: cuda requested but LibTorch sees no CUDA device; allowed here: cpu, auto");
   }
-  return (device == "cuda" || (device == "auto" && cuda)) ? "cuda:0" : "cpu";
+  return (device == DeviceChoice::Cuda || (device == DeviceChoice::Auto && cuda)) ? "cuda:0" : "cpu";
 }
 
 // Frequent units (steps): a one-line bar redrawn in place on a terminal, a plain line every ~10% otherwise. Other

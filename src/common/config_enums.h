@@ -37,6 +37,49 @@ enum class MongeAmpereKappa { TrainingSet, Batch };
 inline constexpr EnumName<MongeAmpereKappa> kMongeAmpereKappaNames[] = {
     {MongeAmpereKappa::TrainingSet, "training_set"}, {MongeAmpereKappa::Batch, "batch"}};
 
+// Where a real run's metric comes from (experiments/experiment.h): the network modifying the reference metric g₀,
+// or the network's metric alone.
+enum class MetricBackground { Reference, None };
+inline constexpr EnumName<MetricBackground> kMetricBackgroundNames[] = {{MetricBackground::Reference, "reference"},
+                                                                        {MetricBackground::None, "none"}};
+
+// The heads turning a network's outputs into a metric (models/metric_heads.h).
+enum class MetricHeadKind { FreeSpd, Symmetric, Conformal, FrameExponential };
+inline constexpr EnumName<MetricHeadKind> kMetricHeadKindNames[] = {
+    {MetricHeadKind::Conformal, "conformal"}, {MetricHeadKind::Symmetric, "symmetric"},
+    {MetricHeadKind::FreeSpd, "free_spd"}, {MetricHeadKind::FrameExponential, "frame_exp"}};
+
+// The curvature losses of a real run (training/losses.h, training/perelman.h).
+enum class MetricLoss { Einstein, RicciNorm, PerelmanF };
+inline constexpr EnumName<MetricLoss> kMetricLossNames[] = {
+    {MetricLoss::Einstein, "einstein"}, {MetricLoss::RicciNorm, "ricci_norm"}, {MetricLoss::PerelmanF, "perelman_f"}};
+
+// How a loss gets Ricci and R from a metric jet (training/losses.h).
+enum class CurvatureBackend { Reference, Fused };
+inline constexpr EnumName<CurvatureBackend> kCurvatureBackendNames[] = {{CurvatureBackend::Reference, "reference"},
+                                                                        {CurvatureBackend::Fused, "fused"}};
+
+// The optimisers of the Trainer (training/optimizers.h); sgd is plain gradient descent, the metric flow proper.
+enum class OptimizerKind { GradientDescent, Adam, Lbfgs };
+inline constexpr EnumName<OptimizerKind> kOptimizerKindNames[] = {
+    {OptimizerKind::GradientDescent, "sgd"}, {OptimizerKind::Adam, "adam"}, {OptimizerKind::Lbfgs, "lbfgs"}};
+
+// How the φ-model's training loss gets ∂∂̄φ (models/kahler_phi_model.h).
+enum class PhiJetMethod { WirtingerJet, InputHessian, Autograd };
+inline constexpr EnumName<PhiJetMethod> kPhiJetMethodNames[] = {{PhiJetMethod::WirtingerJet, "wirtinger_jet"},
+                                                                {PhiJetMethod::InputHessian, "input_hessian"},
+                                                                {PhiJetMethod::Autograd, "autograd"}};
+
+// The device a run asks for (auto: CUDA when LibTorch sees one, else the CPU) and the floating-point type of its
+// networks.
+enum class DeviceChoice { Cpu, Cuda, Auto };
+inline constexpr EnumName<DeviceChoice> kDeviceChoiceNames[] = {
+    {DeviceChoice::Cpu, "cpu"}, {DeviceChoice::Cuda, "cuda"}, {DeviceChoice::Auto, "auto"}};
+
+enum class Precision { Float64, Float32 };
+inline constexpr EnumName<Precision> kPrecisionNames[] = {{Precision::Float64, "float64"},
+                                                          {Precision::Float32, "float32"}};
+
 // Learning-rate schedules of the Trainer (training/trainer.h).
 enum class LearningRateSchedule { Constant, Exponential, Cosine };
 inline constexpr EnumName<LearningRateSchedule> kLearningRateScheduleNames[] = {

@@ -42,6 +42,14 @@ std::string enum_name(const EnumName<E> (&table)[N], E value) {
   throw_error("enum_name: a value outside its name table");
 }
 
+// Every name of the table, in table order (a config reader's allowed values).
+template <typename E, std::size_t N>
+std::vector<std::string> enum_names(const EnumName<E> (&table)[N]) {
+  std::vector<std::string> names;
+  for (const EnumName<E>& entry : table) names.push_back(entry.name);
+  return names;
+}
+
 // Every value of the table, in table order (e.g. to run each NtkMethod).
 template <typename E, std::size_t N>
 std::vector<E> enum_values(const EnumName<E> (&table)[N]) {

@@ -39,23 +39,23 @@ at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
 
 KahlerPhiModelConfig phi_model_config(const ExperimentConfig& c) {
   KahlerPhiModelConfig m;
-  m.inputs = parse_phi_inputs(c.phi_model.inputs);
+  m.inputs = c.phi_model.inputs;
   m.hidden = c.phi_model.hidden;
-  m.activation = parse_activation(c.phi_model.activation);
-  m.parameterisation = parse_parameterisation(c.phi_model.parameterisation);
+  m.activation = c.phi_model.activation;
+  m.parameterisation = c.phi_model.parameterisation;
   m.sigma_w = c.phi_model.sigma_w;
   m.sigma_b = c.phi_model.sigma_b;
   m.seed = c.seed;
-  m.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
+  m.dtype = precision_dtype(c.dtype);
   return m;
 }
 
 CYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
   CYTrainingOptions o;
   static_cast<CYEpochOptions&>(o) = cy_epoch_options(c, steps_per_epoch);
-  o.weighting = parse_monge_ampere_weighting(c.cy_loss.monge_ampere);
-  o.kappa = parse_monge_ampere_kappa(c.cy_loss.kappa);
-  o.method = parse_phi_jet_method(c.training.method);
+  o.weighting = c.cy_loss.monge_ampere;
+  o.kappa = c.cy_loss.kappa;
+  o.method = c.training.method;
   return o;
 }
 
@@ -71,9 +71,9 @@ void write_scalar(Hdf5File& file, const std::string& name, double value) {
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, const std::string& status) {
   file.write_int_attribute("/", "total_epochs", c.training.epochs);
-  file.write_string_attribute("/", "optimizer", c.optimizer.name);
-  file.write_string_attribute("/", "monge_ampere", c.cy_loss.monge_ampere);
-  file.write_string_attribute("/", "kappa", c.cy_loss.kappa);
+  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, c.optimizer.name));
+  file.write_string_attribute("/", "monge_ampere", enum_name(kMongeAmpereWeightingNames, c.cy_loss.monge_ampere));
+  file.write_string_attribute("/", "kappa", enum_name(kMongeAmpereKappaNames, c.cy_loss.kappa));
   write_cy_run_attributes(file, c, o, surface, status);
 }
 
@@ -152,9 +152,9 @@ std::vector<std::string> summary_lines(const CYExperimentSummary& s) {
 CYEpochOptions cy_epoch_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
   CYEpochOptions o;
   TrainerOptions& t = o.trainer;
-  t.optimizer.kind = c.optimizer.name == "sgd" ? OptimizerKind::GradientDescent : parse_optimizer(c.optimizer.name);
+  t.optimizer.kind = c.optimizer.name;
   t.learning_rate = c.optimizer.lr;
-  t.schedule = parse_learning_rate_schedule(c.optimizer.schedule);
+  t.schedule = c.optimizer.schedule;
   t.decay_rate = c.optimizer.decay_rate;
   t.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps
                                                     : std::max<int64_t>(1, c.training.epochs * steps_per_epoch);
@@ -311,7 +311,7 @@ ExperimentKind cy_metric_kind() {
   kind.name = "cy_metric";
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
-    return fmt::format("{}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name, c.optimizer.name,
+    return fmt::format("{}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name, enum_name(kOptimizerKindNames, c.optimizer.name),
                        c.training.epochs, c.training.batch_size, c.cy_points.train, c.cy_points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {

@@ -42,7 +42,7 @@ FreeCYMetricConfig model_config(const ExperimentConfig& c) {
   m.sigma_w = c.free_model.sigma_w;
   m.sigma_b = c.free_model.sigma_b;
   m.seed = c.seed;
-  m.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
+  m.dtype = precision_dtype(c.dtype);
   return m;
 }
 
@@ -75,7 +75,7 @@ void write_scalar(Hdf5File& file, const std::string& name, double value) {
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, const std::string& status) {
   file.write_int_attribute("/", "total_epochs", c.training.epochs);
-  file.write_string_attribute("/", "optimizer", c.optimizer.name);
+  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, c.optimizer.name));
   file.write_string_attribute("/", "head", free_metric_head_name(c.free_model.head));
   file.write_string_attribute("/", "inputs", phi_inputs_name(c.free_model.inputs));
   file.write_string_attribute("/", "monge_ampere", monge_ampere_weighting_name(c.free_loss.monge_ampere));
@@ -230,7 +230,7 @@ ExperimentKind cy_free_metric_kind() {
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
     return fmt::format("{}, free metric ({} head) {} x {} epochs of batch {}, {} + {} points", c.variety.name,
-                       free_metric_head_name(c.free_model.head), c.optimizer.name, c.training.epochs,
+                       free_metric_head_name(c.free_model.head), enum_name(kOptimizerKindNames, c.optimizer.name), c.training.epochs,
                        c.training.batch_size, c.cy_points.train, c.cy_points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {

@@ -60,10 +60,10 @@ class RealMetricFlow {
  public:
   RealMetricFlow(const ExperimentConfig& c, const c10::Device& device)
       : config_(c),
-        options_(at::TensorOptions().dtype(c.dtype == "float32" ? at::kFloat : at::kDouble).device(device)),
+        options_(at::TensorOptions().dtype(precision_dtype(c.dtype)).device(device)),
         reference_(make_reference_metric(c.manifold.name, c.manifold.params)),
         sampler_(make_sampler(c.manifold.sampler, c.manifold.sampler_params)),
-        backend_(parse_curvature_backend(c.loss.curvature_backend)),
+        backend_(c.loss.curvature_backend),
         model_(make_experiment_network(c, reference_->dim(), device)) {
     check_memory_fits("points.train", static_cast<double>(c.points.train), bytes_per_training_point(c, reference_->dim()),
                       "training points", "; lower points.train (or set points.resample_every to train on fresh "
@@ -84,17 +84,17 @@ class RealMetricFlow {
     train_x_ = points.x.to(options_);
     train_weights_ = points.weights.to(options_);
     train_background_ = jet_to(reference_->jet(points.x), options_);
-    if (config_.loss.name == "perelman_f") log_measure_ = log_measure_density(points.x);
+    if (config_.loss.name == MetricLoss::PerelmanF) log_measure_ = log_measure_density(points.x);
   }
 
   LossValue loss() const {
     const MetricJet g = jet(train_x_, train_background_);
     LossValue value;
-    if (config_.loss.name == "einstein") {
+    if (config_.loss.name == MetricLoss::Einstein) {
       EinsteinOptions options;
       if (config_.loss.has_lambda) options.lambda = config_.loss.lambda;
       value = einstein_loss(train_weights_, g, backend_, options);
-    } else if (config_.loss.name == "ricci_norm") {
+    } else if (config_.loss.name == MetricLoss::RicciNorm) {
       value = ricci_norm_loss(train_weights_, g, backend_);
     } else {
       // Gradient descent on −F ascends Perelman's F (docs/design.md §4).
@@ -137,15 +137,15 @@ class RealMetricFlow {
   // The trained metric: the network composed with the background jet (see experiment.h).
   MetricJet jet(const at::Tensor& x, const MetricJet& background) const {
     const MetricJet net = model_.jet(x);
-    if (config_.model.background == "none") return net;
+    if (config_.model.background == MetricBackground::None) return net;
     // conformal: the head with ĝ = I gives e^{2u} I, and (e^{2u} I)·g₀ = e^{2u} g₀ by the Leibniz rule.
-    return config_.model.head == "conformal" ? jet_matmul(net, background) : jet_sum(background, net);
+    return config_.model.head == MetricHeadKind::Conformal ? jet_matmul(net, background) : jet_sum(background, net);
   }
 
   at::Tensor model_metric(const at::Tensor& x, const MetricJet& background) const {
     const at::Tensor net = model_.metric(x);
-    if (config_.model.background == "none") return net;
-    return config_.model.head == "conformal" ? at::matmul(net, background.g) : background.g + net;
+    if (config_.model.background == MetricBackground::None) return net;
+    return config_.model.head == MetricHeadKind::Conformal ? at::matmul(net, background.g) : background.g + net;
   }
 
   // ℓ = log(dμ/dⁿx) of the sampling measure, up to a constant (perelman.h, variant (b)): the uniform torus has a
@@ -174,9 +174,9 @@ class RealMetricFlow {
 
 TrainerOptions trainer_options(const ExperimentConfig& c) {
   TrainerOptions o;
-  o.optimizer.kind = c.optimizer.name == "sgd" ? OptimizerKind::GradientDescent : parse_optimizer(c.optimizer.name);
+  o.optimizer.kind = c.optimizer.name;
   o.learning_rate = c.optimizer.lr;
-  o.schedule = parse_learning_rate_schedule(c.optimizer.schedule);
+  o.schedule = c.optimizer.schedule;
   o.decay_rate = c.optimizer.decay_rate;
   o.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps : c.optimizer.steps;
   o.min_learning_rate = c.optimizer.min_lr;
@@ -203,8 +203,8 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
   file.write_string_attribute("/", "kind", c.kind);
   file.write_string_attribute("/", "manifold", c.manifold.name);
   file.write_string_attribute("/", "sampler", c.manifold.sampler);
-  file.write_string_attribute("/", "loss", c.loss.name);
-  file.write_string_attribute("/", "optimizer", c.optimizer.name);
+  file.write_string_attribute("/", "loss", enum_name(kMetricLossNames, c.loss.name));
+  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, c.optimizer.name));
   file.write_int_attribute("/", "total_steps", c.optimizer.steps);
   file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
   file.write_string_attribute("/", "status", status);
@@ -334,7 +334,8 @@ ExperimentKind real_metric_flow_kind() {
   kind.name = "real_metric_flow";
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
-    return fmt::format("{}, loss {}, optimizer {} x {} steps", c.manifold.name, c.loss.name, c.optimizer.name,
+    return fmt::format("{}, loss {}, optimizer {} x {} steps", c.manifold.name, enum_name(kMetricLossNames, c.loss.name),
+                       enum_name(kOptimizerKindNames, c.optimizer.name),
                        c.optimizer.steps);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {

@@ -9,10 +9,17 @@
 #include <string>
 #include <vector>
 
+#include <c10/core/ScalarType.h>
+
 #include "experiments/run_lifecycle.h"
 #include "io/config_schema.h"
 
 namespace nmflow {
+
+// The ATen dtype of a config's `dtype`.
+inline at::ScalarType precision_dtype(Precision precision) {
+  return precision == Precision::Float32 ? at::kFloat : at::kDouble;
+}
 
 // One unit of work done: a step, an epoch, a degree, a ladder run, a check case.
 struct RunProgress {

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
+#include "experiments/experiment_kind.h"
+
 namespace nmflow {
 
 namespace {
@@ -14,18 +16,18 @@ MlpConfig trunk_config(const ExperimentConfig& c, int64_t n) {
   MlpConfig trunk;
   trunk.input_dim = n;
   trunk.hidden = c.model.hidden;
-  trunk.activation = parse_activation(c.model.activation);
-  trunk.parameterisation = parse_parameterisation(c.model.parameterisation);
+  trunk.activation = c.model.activation;
+  trunk.parameterisation = c.model.parameterisation;
   trunk.sigma_w = c.model.sigma_w;
   trunk.sigma_b = c.model.sigma_b;
   trunk.seed = c.seed;
-  trunk.dtype = c.dtype == "float32" ? at::kFloat : at::kDouble;
+  trunk.dtype = precision_dtype(c.dtype);
   return trunk;
 }
 
 MetricHead head_config(const ExperimentConfig& c, int64_t n) {
   MetricHead head;
-  head.kind = parse_metric_head(c.model.head);
+  head.kind = c.model.head;
   head.dim = n;
   return head;
 }

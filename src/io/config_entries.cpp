@@ -36,12 +36,12 @@ std::string text(const std::vector<LadderRegime>& values) {
 }
 
 void add_optimizer(std::map<std::string, std::string>& e, const OptimizerConfig& o, bool with_steps) {
-  e["optimizer.name"] = o.name;
+  e["optimizer.name"] = enum_name(kOptimizerKindNames, o.name);
   e["optimizer.lr"] = text(o.lr);
-  e["optimizer.schedule"] = o.schedule;
+  e["optimizer.schedule"] = enum_name(kLearningRateScheduleNames, o.schedule);
   // Each schedule's own keys only: the others are rejected when given (and unused).
-  if (o.schedule == "exponential") e["optimizer.decay_rate"] = text(o.decay_rate);
-  if (o.schedule == "cosine") {
+  if (o.schedule == LearningRateSchedule::Exponential) e["optimizer.decay_rate"] = text(o.decay_rate);
+  if (o.schedule == LearningRateSchedule::Cosine) {
     e["optimizer.min_lr"] = text(o.min_lr);
     e["optimizer.schedule_steps"] = text(o.schedule_steps);
   }
@@ -65,20 +65,20 @@ void add_real_metric_flow(std::map<std::string, std::string>& e, const Experimen
   e["points.train"] = text(c.points.train);
   e["points.probe"] = text(c.points.probe);
   e["points.resample_every"] = text(c.points.resample_every);
-  e["model.head"] = c.model.head;
-  e["model.background"] = c.model.background;
+  e["model.head"] = enum_name(kMetricHeadKindNames, c.model.head);
+  e["model.background"] = enum_name(kMetricBackgroundNames, c.model.background);
   e["model.hidden"] = text(c.model.hidden);
-  e["model.activation"] = c.model.activation;
-  e["model.parameterisation"] = c.model.parameterisation;
+  e["model.activation"] = enum_name(kActivationNames, c.model.activation);
+  e["model.parameterisation"] = enum_name(kParameterisationNames, c.model.parameterisation);
   e["model.sigma_w"] = text(c.model.sigma_w);
   e["model.sigma_b"] = text(c.model.sigma_b);
   e["model.init_scale"] = text(c.model.init_scale);
-  e["loss.name"] = c.loss.name;
+  e["loss.name"] = enum_name(kMetricLossNames, c.loss.name);
   if (c.loss.has_lambda) e["loss.params.lambda"] = text(c.loss.lambda);
   e["loss.params.volume_weight"] = text(c.loss.volume_weight);
   // 0 stands for "the initial metric's volume", which cannot be written as a value.
   if (c.loss.volume_target > 0.0) e["loss.params.volume_target"] = text(c.loss.volume_target);
-  e["loss.curvature_backend"] = c.loss.curvature_backend;
+  e["loss.curvature_backend"] = enum_name(kCurvatureBackendNames, c.loss.curvature_backend);
   add_optimizer(e, c.optimizer, true);
   e["recording.every"] = text(c.recording.every);
   e["recording.output"] = c.recording.output;
@@ -98,16 +98,16 @@ void add_cy_training(std::map<std::string, std::string>& e, const ExperimentConf
 
 void add_cy_metric(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
   add_variety(e, c);
-  e["model.inputs"] = c.phi_model.inputs;
+  e["model.inputs"] = enum_name(kPhiInputsNames, c.phi_model.inputs);
   e["model.hidden"] = text(c.phi_model.hidden);
-  e["model.activation"] = c.phi_model.activation;
-  e["model.parameterisation"] = c.phi_model.parameterisation;
+  e["model.activation"] = enum_name(kActivationNames, c.phi_model.activation);
+  e["model.parameterisation"] = enum_name(kParameterisationNames, c.phi_model.parameterisation);
   e["model.sigma_w"] = text(c.phi_model.sigma_w);
   e["model.sigma_b"] = text(c.phi_model.sigma_b);
-  e["loss.monge_ampere"] = c.cy_loss.monge_ampere;
-  e["loss.kappa"] = c.cy_loss.kappa;
+  e["loss.monge_ampere"] = enum_name(kMongeAmpereWeightingNames, c.cy_loss.monge_ampere);
+  e["loss.kappa"] = enum_name(kMongeAmpereKappaNames, c.cy_loss.kappa);
   add_cy_training(e, c);
-  e["training.method"] = c.training.method;
+  e["training.method"] = enum_name(kPhiJetMethodNames, c.training.method);
   e["measures.curvature"] = text(c.measures.curvature);
   e["measures.curvature_points"] = text(c.measures.curvature_points);
   e["recording.output"] = c.recording.output;
@@ -219,8 +219,8 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
     add_local_ricci_check(e, c);
     return e;
   }
-  e["device"] = c.device;
-  e["dtype"] = c.dtype;
+  e["device"] = enum_name(kDeviceChoiceNames, c.device);
+  e["dtype"] = enum_name(kPrecisionNames, c.dtype);
   if (c.kind == "cy_metric") {
     add_cy_metric(e, c);
   } else if (c.kind == "donaldson") {

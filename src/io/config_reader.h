@@ -14,6 +14,8 @@
 
 #include "common/enum_names.h"
 
+#include "common/enum_names.h"
+
 namespace nmflow {
 
 struct ConfigContext {
@@ -50,9 +52,13 @@ class ConfigReader {
   // One of the names of an enum's table (common/config_enums.h), as its value: the allowed names are the table's.
   template <typename E, std::size_t N>
   E enumeration(const std::string& key, E fallback, const EnumName<E> (&table)[N]) {
-    std::vector<std::string> names;
-    for (const EnumName<E>& entry : table) names.push_back(entry.name);
-    return parse_enum(table, choice(key, enum_name(table, fallback), names), key.c_str());
+    return enumeration(key, fallback, table, enum_names(table));
+  }
+  // The same, allowing only `allowed` (names of the table: e.g. the schedules one kind supports).
+  template <typename E, std::size_t N>
+  E enumeration(const std::string& key, E fallback, const EnumName<E> (&table)[N],
+                const std::vector<std::string>& allowed) {
+    return parse_enum(table, choice(key, enum_name(table, fallback), allowed), key.c_str());
   }
   std::string string(const std::string& key, const std::string& fallback);
   std::vector<int64_t> integer_list(const std::string& key, const std::vector<int64_t>& fallback, int64_t min,

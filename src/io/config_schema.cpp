@@ -11,7 +11,7 @@ void apply_quick_cy_training(ExperimentConfig& config) {
   config.cy_points.validation = std::min<int64_t>(config.cy_points.validation, 200);
   // Ten steps per epoch whatever the configured batch, so the smoke run exercises several batches and epochs.
   // L-BFGS keeps the full batch (its loss must not change between steps).
-  config.training.batch_size = config.optimizer.name == "lbfgs" ? config.cy_points.train
+  config.training.batch_size = config.optimizer.name == OptimizerKind::Lbfgs ? config.cy_points.train
                                                                 : std::max<int64_t>(1, config.cy_points.train / 10);
   config.training.epochs = std::min<int64_t>(config.training.epochs, 2);
   config.training.eval_every = 1;

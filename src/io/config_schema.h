@@ -34,29 +34,29 @@ struct PointsConfig {
 };
 
 struct ModelConfig {
-  std::string head = "conformal";          // conformal | symmetric | free_spd | frame_exp (models/metric_heads.h)
-  std::string background = "reference";    // reference: the network modifies g₀; none: the network is g
+  MetricHeadKind head = MetricHeadKind::Conformal;  // models/metric_heads.h
+  MetricBackground background = MetricBackground::Reference;  // reference: the network modifies g₀; none: it is g
   std::vector<int64_t> hidden = {24};      // hidden widths
-  std::string activation = "tanh";
-  std::string parameterisation = "ntk";    // ntk | standard
+  Activation activation = Activation::Tanh;
+  Parameterisation parameterisation = Parameterisation::Ntk;
   double sigma_w = 0.8;
   double sigma_b = 0.1;
   double init_scale = 1.0;                 // multiplies the last layer's initial weights and bias
 };
 
 struct LossConfig {
-  std::string name = "einstein";           // einstein | ricci_norm | perelman_f
+  MetricLoss name = MetricLoss::Einstein;
   double lambda = 0.0;                     // einstein: fixed λ when has_lambda, else the volume average of R/n
   bool has_lambda = false;
   double volume_weight = 1.0;              // weight of the penalty (Vol_g/V₀ − 1)²; 0 disables it
   double volume_target = 0.0;              // V₀; 0: the volume of the initial metric on the training points
-  std::string curvature_backend = "reference";  // reference | fused
+  CurvatureBackend curvature_backend = CurvatureBackend::Reference;
 };
 
 struct OptimizerConfig {
-  std::string name = "adam";               // sgd | adam | lbfgs
+  OptimizerKind name = OptimizerKind::Adam;
   double lr = 1e-2;                        // η₀
-  std::string schedule = "constant";       // constant | exponential | cosine
+  LearningRateSchedule schedule = LearningRateSchedule::Constant;
   double decay_rate = 1.0;                 // exponential
   double min_lr = 0.0;                     // cosine
   int64_t schedule_steps = 0;              // cosine; 0: steps
@@ -89,24 +89,24 @@ struct CYPointsConfig {
 };
 
 struct PhiModelConfig {
-  std::string inputs = "invariant";        // invariant | patch_affine (models/kahler_phi_model.h)
+  PhiInputs inputs = PhiInputs::Invariant;  // models/kahler_phi_model.h
   std::vector<int64_t> hidden = {64, 64, 64};
-  std::string activation = "gelu";
-  std::string parameterisation = "standard";  // ntk | standard
+  Activation activation = Activation::Gelu;
+  Parameterisation parameterisation = Parameterisation::Standard;
   double sigma_w = 1.0;
   double sigma_b = 0.1;
 };
 
 struct CYLossConfig {
-  std::string monge_ampere = "weighted";   // weighted | uniform (training/cy_losses.h)
-  std::string kappa = "training_set";      // training_set | batch (training/cy_losses.h)
+  MongeAmpereWeighting monge_ampere = MongeAmpereWeighting::Weighted;  // training/cy_losses.h
+  MongeAmpereKappa kappa = MongeAmpereKappa::TrainingSet;
 };
 
 struct CYTrainingConfig {
   int64_t epochs = 100;
   int64_t batch_size = 1000;               // an epoch is ⌊train/batch_size⌋ optimiser steps
   int64_t eval_every = 1;                  // σ on the validation points every this many epochs (and the last)
-  std::string method = "wirtinger_jet";    // wirtinger_jet | input_hessian | autograd
+  PhiJetMethod method = PhiJetMethod::WirtingerJet;
   double max_wall_seconds = 0.0;           // > 0: stop after the epoch that crosses this training time
 };
 
@@ -227,8 +227,8 @@ const std::vector<std::string>& local_ricci_frequency_names();             // ga
 struct ExperimentConfig {
   std::string kind = "real_metric_flow";
   uint64_t seed = 0;
-  std::string device = "cpu";              // cpu | cuda | auto
-  std::string dtype = "float64";           // float64 | float32
+  DeviceChoice device = DeviceChoice::Cpu;
+  Precision dtype = Precision::Float64;
   int64_t threads = 0;                     // 0: LibTorch's default
   ManifoldConfig manifold;
   PointsConfig points;

@@ -18,22 +18,23 @@
 namespace nmflow {
 
 void read_optimizer_keys(ConfigReader& r, OptimizerConfig& o) {
-  o.name = r.choice("name", o.name, {"sgd", "adam", "lbfgs"});
+  o.name = r.enumeration("name", o.name, kOptimizerKindNames);
   o.lr = r.real("lr", o.lr, positive());
-  o.schedule = r.choice("schedule", o.schedule, {"constant", "exponential", "cosine"});
-  if (r.has("decay_rate") && o.schedule != "exponential") {
-    r.fail("decay_rate", "applies only to schedule 'exponential' (schedule is '" + o.schedule + "')");
+  o.schedule = r.enumeration("schedule", o.schedule, kLearningRateScheduleNames);
+  const std::string schedule = enum_name(kLearningRateScheduleNames, o.schedule);
+  if (r.has("decay_rate") && o.schedule != LearningRateSchedule::Exponential) {
+    r.fail("decay_rate", "applies only to schedule 'exponential' (schedule is '" + schedule + "')");
   }
   o.decay_rate = r.real("decay_rate", o.decay_rate, Interval{0.0, 1.0, true, false});
   for (const char* key : {"min_lr", "schedule_steps"}) {
-    if (r.has(key) && o.schedule != "cosine") {
-      r.fail(key, "applies only to schedule 'cosine' (schedule is '" + o.schedule + "')");
+    if (r.has(key) && o.schedule != LearningRateSchedule::Cosine) {
+      r.fail(key, "applies only to schedule 'cosine' (schedule is '" + schedule + "')");
     }
   }
   o.min_lr = r.real("min_lr", o.min_lr, Interval{0.0, o.lr, false, false});
   o.schedule_steps = r.integer("schedule_steps", o.schedule_steps, 0, kMaxConfigCount);
   o.clip = r.real("clip", o.clip, non_negative());
-  if (o.name == "lbfgs" && o.clip > 0.0) {
+  if (o.name == OptimizerKind::Lbfgs && o.clip > 0.0) {
     r.fail("clip", "L-BFGS takes no clipped steps (its line search bounds the step); allowed with lbfgs: 0");
   }
 }
@@ -87,42 +88,43 @@ void read_points(ConfigReader r, PointsConfig& p) {
 }
 
 void read_model(ConfigReader r, ModelConfig& m) {
-  m.head = r.choice("head", m.head, {"conformal", "symmetric", "free_spd", "frame_exp"});
-  m.background = r.choice("background", m.background, {"reference", "none"});
-  if (m.background == "reference" && m.head != "conformal" && m.head != "symmetric") {
+  m.head = r.enumeration("head", m.head, kMetricHeadKindNames);
+  m.background = r.enumeration("background", m.background, kMetricBackgroundNames);
+  if (m.background == MetricBackground::Reference && m.head != MetricHeadKind::Conformal &&
+      m.head != MetricHeadKind::Symmetric) {
     r.fail("background", "background 'reference' composes g₀ with the network only for head conformal "
-                         "(g = e^{2u} g₀) or symmetric (g = g₀ + P(f)); head '" + m.head +
+                         "(g = e^{2u} g₀) or symmetric (g = g₀ + P(f)); head '" + enum_name(kMetricHeadKindNames, m.head) +
                          "' needs background 'none'; allowed: none");
   }
   m.hidden = r.integer_list("hidden", m.hidden, 1, 65536);
-  m.activation = r.choice("activation", m.activation, {"tanh", "gelu", "softplus", "erf", "sin", "cos", "relu"});
-  if (m.activation == "relu") {
+  m.activation = r.enumeration("activation", m.activation, kActivationNames);
+  if (m.activation == Activation::Relu) {
     r.fail("activation", "relu has a zero second derivative, so the curvature of the network metric carries no "
                          "gradient; allowed: tanh, gelu, softplus, erf, sin, cos");
   }
-  m.parameterisation = r.choice("parameterisation", m.parameterisation, {"ntk", "standard"});
+  m.parameterisation = r.enumeration("parameterisation", m.parameterisation, kParameterisationNames);
   m.sigma_w = r.real("sigma_w", m.sigma_w, positive());
   m.sigma_b = r.real("sigma_b", m.sigma_b, non_negative());
   m.init_scale = r.real("init_scale", m.init_scale, non_negative());
 }
 
 void read_loss(ConfigReader r, LossConfig& l, const ManifoldConfig& manifold, int64_t dim) {
-  l.name = r.choice("name", l.name, {"einstein", "ricci_norm", "perelman_f"});
+  l.name = r.enumeration("name", l.name, kMetricLossNames);
   std::vector<std::string> allowed = {"volume_weight", "volume_target"};
-  if (l.name == "einstein") allowed.insert(allowed.begin(), "lambda");
+  if (l.name == MetricLoss::Einstein) allowed.insert(allowed.begin(), "lambda");
   const std::map<std::string, double> params = r.real_map("params", allowed);
   ConfigReader p = r.child("params", allowed);
   l.has_lambda = params.count("lambda") > 0;
   l.lambda = p.real("lambda", l.lambda, Interval{});
   l.volume_weight = p.real("volume_weight", l.volume_weight, non_negative());
   l.volume_target = p.real("volume_target", l.volume_target, positive());
-  l.curvature_backend = r.choice("curvature_backend", l.curvature_backend, {"reference", "fused"});
-  if (l.curvature_backend == "fused" && (dim < 2 || dim > 6)) {
+  l.curvature_backend = r.enumeration("curvature_backend", l.curvature_backend, kCurvatureBackendNames);
+  if (l.curvature_backend == CurvatureBackend::Fused && (dim < 2 || dim > 6)) {
     r.fail("curvature_backend", "the fused kernel handles dimensions 2..6, manifold '" + manifold.name +
                                     "' has dimension " + std::to_string(dim) + "; allowed: reference");
   }
   const std::vector<std::string> slaved = {"torus", "sphere", "s3"};
-  if (l.name == "perelman_f" && std::find(slaved.begin(), slaved.end(), manifold.sampler) == slaved.end()) {
+  if (l.name == MetricLoss::PerelmanF && std::find(slaved.begin(), slaved.end(), manifold.sampler) == slaved.end()) {
     r.fail("name", "perelman_f slaves the dilaton to the sampling measure, known for the torus, sphere and s3 "
                    "samplers only; manifold '" + manifold.name + "' uses sampler '" + manifold.sampler +
                    "'; allowed here: einstein, ricci_norm");
@@ -155,8 +157,8 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
   ConfigReader root(context, root_node, "", kind_keys(kind, ""));
   c.kind = kind;
   c.seed = static_cast<uint64_t>(root.integer("seed", 0, 0, INT64_MAX));
-  c.device = root.choice("device", c.device, {"cpu", "cuda", "auto"});
-  c.dtype = root.choice("dtype", c.dtype, {"float64", "float32"});
+  c.device = root.enumeration("device", c.device, kDeviceChoiceNames);
+  c.dtype = root.enumeration("dtype", c.dtype, kPrecisionNames);
   c.threads = root.integer("threads", c.threads, 0, 4096);
   if (c.kind == "cy_metric") {
     read_cy_metric(context, root, root_node, c);
@@ -184,7 +186,7 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
   read_model(section("model"), c.model);
   read_loss(section("loss"), c.loss, c.manifold, dim);
   read_optimizer(section("optimizer"), c.optimizer);
-  if (c.optimizer.name == "lbfgs" && c.points.resample_every > 0) {
+  if (c.optimizer.name == OptimizerKind::Lbfgs && c.points.resample_every > 0) {
     section("points").fail("resample_every", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of "
                                              "the same function), so points cannot be resampled; allowed with "
                                              "lbfgs: 0");

@@ -192,14 +192,14 @@ void read_cy_points(ConfigReader r, CYPointsConfig& p) {
 }
 
 void read_phi_model(ConfigReader r, PhiModelConfig& m) {
-  m.inputs = r.choice("inputs", m.inputs, {"invariant", "patch_affine"});
+  m.inputs = r.enumeration("inputs", m.inputs, kPhiInputsNames);
   m.hidden = r.integer_list("hidden", m.hidden, 1, 65536);
-  m.activation = r.choice("activation", m.activation, {"tanh", "gelu", "softplus", "erf", "sin", "cos", "relu"});
-  if (m.activation == "relu") {
+  m.activation = r.enumeration("activation", m.activation, kActivationNames);
+  if (m.activation == Activation::Relu) {
     r.fail("activation", "relu has a zero second derivative, so ∂∂̄φ is zero almost everywhere; allowed: tanh, "
                          "gelu, softplus, erf, sin, cos");
   }
-  m.parameterisation = r.choice("parameterisation", m.parameterisation, {"ntk", "standard"});
+  m.parameterisation = r.enumeration("parameterisation", m.parameterisation, kParameterisationNames);
   m.sigma_w = r.real("sigma_w", m.sigma_w, positive());
   m.sigma_b = r.real("sigma_b", m.sigma_b, non_negative());
 }
@@ -217,7 +217,7 @@ void read_training(ConfigReader r, CYTrainingConfig& t, const CYPointsConfig& po
 
 // L-BFGS compares gradients of one loss, so a CY kind that trains with it takes full batches.
 void check_lbfgs_batch(const ConfigReader& training, const ExperimentConfig& c) {
-  if (c.optimizer.name == "lbfgs" && c.training.batch_size != c.cy_points.train) {
+  if (c.optimizer.name == OptimizerKind::Lbfgs && c.training.batch_size != c.cy_points.train) {
     training.fail("batch_size", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
                                 "function), so every step must see all training points; allowed with lbfgs: " +
                                     std::to_string(c.cy_points.train) + " (= points.train)");
@@ -272,42 +272,28 @@ void read_cy_recording(ConfigReader r, RecordingConfig& c) {
 
 // The top-level rules of the CY kinds (their seed, dtype and threads keys are read by the caller).
 void check_cy_top_level(const ConfigReader& root, const ExperimentConfig& c) {
-  if (c.kind == kDonaldson && c.device != "cpu") {
+  if (c.kind == kDonaldson && c.device != DeviceChoice::Cpu) {
     root.fail("device", "kind donaldson runs on the CPU only so far (the balanced-metric code has no device move); "
                         "allowed: cpu");
   }
-  if (c.kind == kDonaldson && c.dtype != "float64") {
+  if (c.kind == kDonaldson && c.dtype != Precision::Float64) {
     root.fail("dtype", "balanced metrics are computed in complex128; allowed with kind donaldson: float64");
   }
-  if (c.kind == kFree && c.device != "cpu") {
+  if (c.kind == kFree && c.device != DeviceChoice::Cpu) {
     root.fail("device", "kind cy_free_metric runs on the CPU only so far (the free model and its per-point data "
                         "have no device move); allowed: cpu");
   }
-  if (c.kind == kLadder && c.device != "cpu") {
+  if (c.kind == kLadder && c.device != DeviceChoice::Cpu) {
     root.fail("device", "kind cy_width_ladder runs on the CPU only so far (the linearised model and the NTKs have "
                         "no device move); allowed: cpu");
   }
-  if (c.kind == kLadder && c.dtype != "float64") {
+  if (c.kind == kLadder && c.dtype != Precision::Float64) {
     root.fail("dtype", "the ladder's NTKs and drifts are compared in float64; allowed with kind cy_width_ladder: "
                        "float64");
   }
 }
 
 // --- cy_width_ladder ---
-
-template <typename E, std::size_t N>
-std::vector<std::string> enum_names_of(const EnumName<E> (&table)[N]) {
-  std::vector<std::string> names;
-  for (const EnumName<E>& entry : table) names.push_back(entry.name);
-  return names;
-}
-
-// `key` as one of `allowed` (names of `table`), returned as its enum value.
-template <typename E, std::size_t N>
-E read_enum(ConfigReader& r, const std::string& key, E fallback, const EnumName<E> (&table)[N],
-            const std::vector<std::string>& allowed) {
-  return parse_enum(table, r.choice(key, enum_name(table, fallback), allowed), key.c_str());
-}
 
 // Fails when `values` lists one value twice: each run of the ladder is its own (seed, width, regime).
 template <typename T>
@@ -337,15 +323,15 @@ void read_ladder_grid(ConfigReader r, CYWidthLadderConfig& l) {
   l.seeds.assign(seeds.begin(), seeds.end());
   std::vector<std::string> regimes;
   for (const LadderRegime regime : l.regimes) regimes.push_back(enum_name(kLadderRegimeNames, regime));
-  regimes = r.choice_list("regimes", regimes, enum_names_of(kLadderRegimeNames));
+  regimes = r.choice_list("regimes", regimes, enum_names(kLadderRegimeNames));
   require_distinct(r, "regimes", regimes, regimes);
   l.regimes.clear();
   for (const std::string& name : regimes) l.regimes.push_back(parse_enum(kLadderRegimeNames, name, "regime"));
 }
 
 void read_ladder_model(ConfigReader r, CYWidthLadderConfig& l) {
-  l.init = read_enum(r, "init", l.init, kLadderInitNames, enum_names_of(kLadderInitNames));
-  l.activation = read_enum(r, "activation", l.activation, kActivationNames, enum_names_of(kActivationNames));
+  l.init = r.enumeration("init", l.init, kLadderInitNames);
+  l.activation = r.enumeration("activation", l.activation, kActivationNames);
   if (l.activation == Activation::Relu) {
     r.fail("activation", "relu has a zero second derivative, so ∂∂̄φ is zero almost everywhere; allowed: tanh, "
                          "gelu, softplus, erf, sin, cos");
@@ -360,7 +346,7 @@ void read_ladder_optimizer(ConfigReader r, CYWidthLadderConfig& l) {
   // The ladder's schedules: constant, or one cosine decay over each run's steps.
   const std::vector<std::string> schedules = {enum_name(kLearningRateScheduleNames, LearningRateSchedule::Constant),
                                               enum_name(kLearningRateScheduleNames, LearningRateSchedule::Cosine)};
-  l.schedule = read_enum(r, "schedule", l.schedule, kLearningRateScheduleNames, schedules);
+  l.schedule = r.enumeration("schedule", l.schedule, kLearningRateScheduleNames, schedules);
   if (r.has("min_lr_fraction") && l.schedule != LearningRateSchedule::Cosine) {
     r.fail("min_lr_fraction", "applies only to schedule 'cosine' (schedule is '" +
                                   enum_name(kLearningRateScheduleNames, l.schedule) + "')");
@@ -438,13 +424,13 @@ void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const C
   read_cy_points(kind_section(context, root, root_node, "points", kCY), c.cy_points);
   read_phi_model(kind_section(context, root, root_node, "model", kCY), c.phi_model);
   ConfigReader loss = kind_section(context, root, root_node, "loss", kCY);
-  c.cy_loss.monge_ampere = loss.choice("monge_ampere", c.cy_loss.monge_ampere, {"weighted", "uniform"});
-  c.cy_loss.kappa = loss.choice("kappa", c.cy_loss.kappa, {"training_set", "batch"});
+  c.cy_loss.monge_ampere = loss.enumeration("monge_ampere", c.cy_loss.monge_ampere, kMongeAmpereWeightingNames);
+  c.cy_loss.kappa = loss.enumeration("kappa", c.cy_loss.kappa, kMongeAmpereKappaNames);
   ConfigReader optimizer = kind_section(context, root, root_node, "optimizer", kCY);
   read_optimizer_keys(optimizer, c.optimizer);
   ConfigReader training = kind_section(context, root, root_node, "training", kCY);
   read_training(training, c.training, c.cy_points);
-  c.training.method = training.choice("method", c.training.method, {"wirtinger_jet", "input_hessian", "autograd"});
+  c.training.method = training.enumeration("method", c.training.method, kPhiJetMethodNames);
   check_lbfgs_batch(training, c);
   read_measures(kind_section(context, root, root_node, "measures", kCY), c.measures, c.cy_points);
   read_cy_recording(kind_section(context, root, root_node, "recording", kCY), c.recording);

@@ -154,10 +154,6 @@ std::string phi_inputs_name(PhiInputs value) { return enum_name(kPhiInputsNames,
 
 namespace {
 
-constexpr EnumName<PhiJetMethod> kPhiJetMethodNames[] = {
-    {PhiJetMethod::WirtingerJet, "wirtinger_jet"}, {PhiJetMethod::InputHessian, "input_hessian"},
-    {PhiJetMethod::Autograd, "autograd"}
-};
 
 }  // namespace
 

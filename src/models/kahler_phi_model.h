@@ -29,6 +29,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "common/config_enums.h"
 #include "geometry/kahler/cy_curvature.h"
 #include "geometry/kahler/cy_point_set.h"
 #include "models/activation.h"
@@ -36,7 +37,7 @@
 
 namespace nmflow {
 
-enum class PhiJetMethod { WirtingerJet, InputHessian, Autograd };
+// PhiJetMethod and its name table: common/config_enums.h.
 
 // PhiInputs and its name table: common/config_enums.h.
 PhiInputs parse_phi_inputs(const std::string& name);          // "invariant" | "patch_affine"

@@ -131,10 +131,6 @@ MetricJet metric_jet_from_placed(const MetricHead& head, const MetricJet& placed
   throw_error("metric_jet_from_placed: not a matrix head");
 }
 
-constexpr EnumName<MetricHeadKind> kMetricHeadKindNames[] = {
-    {MetricHeadKind::FreeSpd, "free_spd"}, {MetricHeadKind::Symmetric, "symmetric"},
-    {MetricHeadKind::Conformal, "conformal"}, {MetricHeadKind::FrameExponential, "frame_exp"}
-};
 
 }  // namespace
 

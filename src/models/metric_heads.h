@@ -15,12 +15,13 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "common/config_enums.h"
 #include "geometry/metric_jet.h"
 #include "models/mlp_jet.h"
 
 namespace nmflow {
 
-enum class MetricHeadKind { FreeSpd, Symmetric, Conformal, FrameExponential };
+// MetricHeadKind and its name table: common/config_enums.h.
 
 // "free_spd" | "symmetric" | "conformal" | "frame_exp"; throws nmflow::Error naming the allowed values.
 MetricHeadKind parse_metric_head(const std::string& name);

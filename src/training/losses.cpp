@@ -13,9 +13,6 @@ namespace nmflow {
 
 namespace {
 
-constexpr EnumName<CurvatureBackend> kCurvatureBackendNames[] = {
-    {CurvatureBackend::Reference, "reference"}, {CurvatureBackend::Fused, "fused"}
-};
 
 }  // namespace
 

@@ -12,13 +12,14 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "common/config_enums.h"
 #include "geometry/metric_jet.h"
 
 namespace nmflow {
 
 // Which curvature engine turns a jet into Ricci and R: the einsum reference (curvature_reference.h, any n, double
 // backward) or the fused per-point kernel (fused_curvature.h, n in 2..6, first-order backward only, faster).
-enum class CurvatureBackend { Reference, Fused };
+// CurvatureBackend and its name table: common/config_enums.h.
 
 // "reference" | "fused"; throws nmflow::Error naming the allowed values.
 CurvatureBackend parse_curvature_backend(const std::string& name);

@@ -12,9 +12,6 @@ namespace nmflow {
 
 namespace {
 
-constexpr EnumName<OptimizerKind> kOptimizerKindNames[] = {
-    {OptimizerKind::GradientDescent, "gradient_descent"}, {OptimizerKind::Adam, "adam"}, {OptimizerKind::Lbfgs, "lbfgs"}
-};
 
 }  // namespace
 

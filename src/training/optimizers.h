@@ -10,11 +10,13 @@
 
 #include <ATen/core/Tensor.h>
 
+#include "common/config_enums.h"
+
 namespace nmflow {
 
-enum class OptimizerKind { GradientDescent, Adam, Lbfgs };
+// OptimizerKind and its name table (sgd, adam, lbfgs): common/config_enums.h.
 
-// "gradient_descent" | "adam" | "lbfgs"; throws nmflow::Error naming the allowed values.
+// "sgd" | "adam" | "lbfgs"; throws nmflow::Error naming the allowed values.
 OptimizerKind parse_optimizer(const std::string& name);
 std::string optimizer_name(OptimizerKind kind);
 

@@ -97,7 +97,7 @@ TEST_CASE("The embedded default experiment validates and is a perturbed round S^
   CHECK(loaded.text == default_config_text());
   CHECK(loaded.config.manifold.name == "round_sphere");
   CHECK(loaded.config.manifold.sampler == "sphere");
-  CHECK(loaded.config.loss.name == "einstein");
+  CHECK(loaded.config.loss.name == MetricLoss::Einstein);
   CHECK(loaded.config.optimizer.steps == 300);
 }
 
@@ -296,16 +296,16 @@ TEST_CASE("A cy_metric config reads every section, and the CY defaults apply whe
   CHECK(c.cy_points.train == 300);
   CHECK(c.cy_points.validation == 50);
   CHECK(c.phi_model.hidden == std::vector<int64_t>{8});
-  CHECK(c.phi_model.activation == "gelu");
-  CHECK(c.cy_loss.monge_ampere == "uniform");
-  CHECK(c.cy_loss.kappa == "batch");
+  CHECK(c.phi_model.activation == Activation::Gelu);
+  CHECK(c.cy_loss.monge_ampere == MongeAmpereWeighting::Uniform);
+  CHECK(c.cy_loss.kappa == MongeAmpereKappa::Batch);
   CHECK(c.optimizer.lr == 1e-3);
-  CHECK(c.training.method == "input_hessian");
+  CHECK(c.training.method == PhiJetMethod::InputHessian);
   CHECK_FALSE(c.measures.curvature);
 }
 
 TEST_CASE("cy_metric: loss.kappa defaults to training_set and names its allowed values", "[io]") {
-  CHECK(load_config("kind: cy_metric\n", "test.yaml").config.cy_loss.kappa == "training_set");
+  CHECK(load_config("kind: cy_metric\n", "test.yaml").config.cy_loss.kappa == MongeAmpereKappa::TrainingSet);
   const std::string message = error_of("kind: cy_metric\nloss: {kappa: minibatch}\n");
   INFO(message);
   CHECK(has(message, "loss.kappa"));
@@ -405,8 +405,8 @@ TEST_CASE("A misspelled kind is reported first, with the kinds allowed", "[io]")
 }
 
 TEST_CASE("cy_metric: the curvature measures and the device are validated (donaldson: CPU only)", "[io]") {
-  CHECK(load_config("kind: cy_metric\ndevice: cuda\n", "t").config.device == "cuda");
-  CHECK(load_config("kind: cy_metric\ndevice: auto\n", "t").config.device == "auto");
+  CHECK(load_config("kind: cy_metric\ndevice: cuda\n", "t").config.device == DeviceChoice::Cuda);
+  CHECK(load_config("kind: cy_metric\ndevice: auto\n", "t").config.device == DeviceChoice::Auto);
   const std::string device = error_of("kind: donaldson\ndevice: cuda\n");
   INFO(device);
   CHECK(has(device, "device: kind donaldson runs on the CPU only so far"));

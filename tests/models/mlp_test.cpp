@@ -76,7 +76,7 @@ TEST_CASE("Bad model configurations throw nmflow::Error naming the allowed value
         std::string::npos);
   CHECK(error_message([] { nmflow::parse_parameterisation("mup"); }).find("standard, ntk") != std::string::npos);
   CHECK(error_message([] { nmflow::parse_metric_head("cholesky"); })
-            .find("free_spd, symmetric, conformal, frame_exp") != std::string::npos);
+            .find("conformal, symmetric, free_spd, frame_exp") != std::string::npos);
   MlpConfig zero_width = small_config(nmflow::Parameterisation::Ntk, 0);
   zero_width.hidden = {8, 0};
   CHECK(error_message([&] { Mlp{zero_width}; }).find("hidden width 1 must be ≥ 1, got 0") != std::string::npos);
