@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include "common/chunked.h"
 #include "common/enum_names.h"
 #include "common/error.h"
 #include "training/cy_losses.h"
@@ -20,7 +21,8 @@ namespace nmflow {
 
 namespace {
 
-constexpr int64_t kChunk = 4096;  // points per no-grad evaluation chunk
+// Points per no-grad evaluation chunk: the ladder's widest networks keep a chunk's jets within memory.
+constexpr int64_t kChunk = 4096;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -33,22 +35,20 @@ bool is_linearised(LadderRegime regime) {
 // ∂∂̄φ at every point without a graph: [B, m, m] complex128. jet: [B, rows, n_in].
 at::Tensor ddbar_no_grad(const KahlerPhiModel& model, const at::Tensor& jet) {
   const c10::AutoGradMode no_grad(false);
-  std::vector<at::Tensor> parts;
-  for (int64_t start = 0; start < jet.size(0); start += kChunk) {
-    const int64_t len = std::min(kChunk, jet.size(0) - start);
-    parts.push_back(model.ddbar_phi(jet.narrow(0, start, len), PhiJetMethod::WirtingerJet));
-  }
-  return at::cat(parts, 0);
+  return evaluate_in_chunks(
+      jet.size(0),
+      [&](int64_t start, int64_t len) { return model.ddbar_phi(jet.narrow(0, start, len), PhiJetMethod::WirtingerJet); },
+      kChunk);
 }
 
 // J₀δ at every point without keeping a graph: [B, m, m] complex128.
 at::Tensor displacement_no_grad(const LinearisedPhiModel& linear, const at::Tensor& jet) {
-  std::vector<at::Tensor> parts;
-  for (int64_t start = 0; start < jet.size(0); start += kChunk) {
-    const int64_t len = std::min(kChunk, jet.size(0) - start);
-    parts.push_back(linear.ddbar_displacement(jet.narrow(0, start, len), /*create_graph=*/false).detach());
-  }
-  return at::cat(parts, 0);
+  return evaluate_in_chunks(
+      jet.size(0),
+      [&](int64_t start, int64_t len) {
+        return linear.ddbar_displacement(jet.narrow(0, start, len), /*create_graph=*/false).detach();
+      },
+      kChunk);
 }
 
 // The point set with the reference metric g_FS replaced by g_FS − ∂∂̄φ_θ₀: the centred model's g at θ₀ is g_FS.

@@ -3,8 +3,8 @@
 // bias[w]. Each transcendental is one in-place call over the tile (tanh_cpu.h for tanh, ATen — MKL VML — for the
 // others), everything else — the bias, the arguments, the derivative polynomials of activation_derivatives
 // (activation.cpp) — one plain loop.
-// The ATen expression of the same quantities costs ≈ 15 dispatched ops per tile and layer for gelu, which made
-// small (L2-resident) tiles slower than large ones (docs/BENCHMARKS.md, Jets).
+// The ATen expression of the same quantities is a dozen or more dispatched ops per tile and layer for gelu, which
+// makes small (L2-resident) tiles slower than large ones.
 #include <cstdint>
 
 #include "models/activation.h"

@@ -43,9 +43,10 @@ at::Tensor layered(Activation activation, const at::Tensor& input_jet, at::Tenso
   TORCH_INTERNAL_ASSERT(false, "mlp_jet_trunk: a network without layers");
 }
 
-// Points per tile: the tile's widest jet, R·W values, about kTileValues. GEMMs of [R·P, 64] × [64, 64] run at
-// 35–38 GFLOP/s for R·P = 512…2048 rows on one core and at 17.5 for 16 000 rows (measured, docs/BENCHMARKS.md);
-// larger tiles also spread the per-tile ATen calls (σ and its derivatives) over more points.
+// Points per tile: the tile's widest jet, R·W values, about kTileValues: GEMMs of [R·P, 64] × [64, 64] with a few
+// thousand rows keep their operands in L2 and run near the core's peak, much larger ones fall out of cache
+// (docs/BENCHMARKS.md, Jets); larger tiles also spread the per-tile ATen calls (σ and its derivatives) over more
+// points.
 int64_t tile_points(int64_t rows, int64_t max_width) {
   constexpr int64_t kTileValues = 131072;  // 1 MB of doubles
   return std::max<int64_t>(1, kTileValues / std::max<int64_t>(1, rows * max_width));

@@ -34,8 +34,7 @@ at::Tensor NeuralMetric::metric(const at::Tensor& x) const {
 
 MetricJet NeuralMetric::jet(const at::Tensor& x) const {
   // The trunk tiles the batch itself (jet_trunk.h) and the head reads its packed rows directly, so the whole batch
-  // goes in one call: the earlier 256-point blocks (which kept the layered ATen jet's temporaries heap-resident)
-  // now only added per-block overhead and a final cat (n = 6, B = 1024: 43 → 23 ms; docs/BENCHMARKS.md, Jets).
+  // goes in one call: blocking it here would only add per-block overhead and a final cat.
   return metric_jet_from_packed(head_, mlp_jet2_packed(trunk_, x));
 }
 

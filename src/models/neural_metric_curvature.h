@@ -2,7 +2,7 @@
 // Ricci tensor, scalar curvature and |Ric|² of a neural metric at many points, for evaluation (no autograd graph):
 // fused_curvature(metric.jet(x)) chunk by chunk. The whole batch's jet at once is [B, n, n, n, n] for ∂²g alone —
 // 50 MB at n = 6 and 4096 points, written cold and read back cold; chunks of about 2 MB of jet stay in cache
-// (docs/BENCHMARKS.md, "Peers": 94 → 70 ms at n = 6, 22.6 → 19.8 ms at n = 3, 4096 points, one thread). For a loss
+// (timings: docs/BENCHMARKS.md, "Peers", curvature case). For a loss
 // to train on, use fused_curvature(metric.jet(x)), which is differentiable.
 #include <ATen/core/Tensor.h>
 

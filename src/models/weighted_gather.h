@@ -1,8 +1,8 @@
 #pragma once
 // Weighted column gather out[b, k] = weight[k] · src[b, index[k]] — how a metric head places the packed jet of
 // its outputs into the matrices g, ∂g, ∂²g (metric_heads.cpp). One pass on the CPU; ATen's index_select on
-// dim 1 copies element by element through memcpy and needs a second pass for the weights (measured 4 ms of a
-// 26 ms metric jet at n = 6, B = 1024; docs/BENCHMARKS.md, Jets).
+// dim 1 copies element by element through memcpy and needs a second pass for the weights, a sizeable share of a
+// metric jet at n = 6.
 #include <ATen/core/Tensor.h>
 
 namespace nmflow {

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <c10/core/GradMode.h>
 
+#include "common/chunked.h"
 #include "common/error.h"
 #include "training/trainer.h"
 #include "geometry/kahler/cy_measures.h"
@@ -13,6 +14,7 @@ namespace nmflow {
 
 namespace {
 
+// The free model's per-point data (every chart's inputs and Jacobians) is several times the phi-model's.
 constexpr int64_t kEvalChunk = 4096;
 
 }  // namespace
@@ -20,23 +22,22 @@ constexpr int64_t kEvalChunk = 4096;
 FreeCYEpochRecord evaluate_free_metric(const FreeCYMetric& model, const FreeMetricData& data) {
   const c10::AutoGradMode no_grad(false);
   const int64_t m = model.dim();
-  std::vector<at::Tensor> dets;
   double kahler_sum = 0.0, transition_sum = 0.0;
-  for (int64_t start = 0; start < data.size(); start += kEvalChunk) {
-    const int64_t len = std::min(kEvalChunk, data.size() - start);
+  const auto chunk_det = [&](int64_t start, int64_t len) {
     const at::Tensor index = at::arange(start, start + len, at::TensorOptions().dtype(at::kLong)).to(
         data.g_fs.device());
     const FreeMetricData chunk = data.select(index);
     const HermitianJet jet = model.metric_jet(chunk.input_jet, chunk.g_fs, chunk.dg_fs);
-    dets.push_back(hermitian_det(jet.g));
     kahler_sum += kahler_loss(jet.dg).terms.front().second * static_cast<double>(len);
     const at::Tensor g_alt = model.metric(chunk.alt_inputs.flatten(0, 1), chunk.alt_g_fs.flatten(0, 1));
     transition_sum += transition_loss(g_alt, jet.g.repeat_interleave(m, 0), chunk.jacobian.flatten(0, 1))
                           .terms.front()
                           .second *
                       static_cast<double>(len);
-  }
-  const CYAccuracy accuracy = cy_accuracy(data.weights, data.omega_sq, at::cat(dets, 0));
+    return hermitian_det(jet.g);
+  };
+  const at::Tensor det_g = evaluate_in_chunks(data.size(), chunk_det, kEvalChunk);
+  const CYAccuracy accuracy = cy_accuracy(data.weights, data.omega_sq, det_g);
   FreeCYEpochRecord record;
   record.cy.sigma = accuracy.sigma;
   record.cy.kappa = accuracy.kappa;
