@@ -80,6 +80,36 @@ enum class Precision { Float64, Float32 };
 inline constexpr EnumName<Precision> kPrecisionNames[] = {{Precision::Float64, "float64"},
                                                           {Precision::Float32, "float32"}};
 
+// Random-feature frequency distributions (ntk/random_fourier.h).
+enum class FrequencyDistribution {
+  Gaussian,     // b ~ N(0, σ_b²/d · I): χ = exp(−σ_b² |Δ|² / (2d))
+  UniformBall,  // b uniform in the ball |b| ≤ Λ: χ = Γ(d/2+1) (2/z)^{d/2} J_{d/2}(z), z = Λ|Δ|
+};
+inline constexpr EnumName<FrequencyDistribution> kFrequencyDistributionNames[] = {
+    {FrequencyDistribution::Gaussian, "gaussian"}, {FrequencyDistribution::UniformBall, "uniform_ball"}};
+
+// The manifolds of the local-flow Ricci check (experiments/local_ricci_case.h).
+enum class LocalRicciManifold {
+  S3,           // round/Berger S³ (a0, b0), features of the embedding q ∈ R⁴
+  ConformalT2,  // g₀ = e^{2u₀}δ on T², periodic Gaussian bumps (experiments/local_ricci_t2.h)
+};
+inline constexpr EnumName<LocalRicciManifold> kLocalRicciManifoldNames[] = {
+    {LocalRicciManifold::S3, "s3"}, {LocalRicciManifold::ConformalT2, "conformal_t2"}};
+
+// A local-Ricci criterion (experiments/local_ricci_criteria.h): its test, the abscissa of a ladder's fitted exponent,
+// and the quantity a threshold applies to.
+enum class CriterionTest { Falls, EndsLower, Below, Above };
+inline constexpr EnumName<CriterionTest> kCriterionTestNames[] = {{CriterionTest::Falls, "falls"},
+                                                                  {CriterionTest::EndsLower, "ends_lower"},
+                                                                  {CriterionTest::Below, "below"},
+                                                                  {CriterionTest::Above, "above"}};
+enum class CriterionAxis { Width, Bandwidth };
+inline constexpr EnumName<CriterionAxis> kCriterionAxisNames[] = {{CriterionAxis::Width, "width"},
+                                                                  {CriterionAxis::Bandwidth, "bandwidth"}};
+enum class CriterionQuantity { Deviation, DerivedDeviation };
+inline constexpr EnumName<CriterionQuantity> kCriterionQuantityNames[] = {
+    {CriterionQuantity::Deviation, "deviation"}, {CriterionQuantity::DerivedDeviation, "derived_deviation"}};
+
 // Learning-rate schedules of the Trainer (training/trainer.h).
 enum class LearningRateSchedule { Constant, Exponential, Cosine };
 inline constexpr EnumName<LearningRateSchedule> kLearningRateScheduleNames[] = {

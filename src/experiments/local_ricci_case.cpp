@@ -9,8 +9,6 @@ namespace nmflow {
 
 namespace {
 
-constexpr EnumName<LocalRicciManifold> kLocalRicciManifoldNames[] = {{LocalRicciManifold::S3, "s3"},
-                                                                    {LocalRicciManifold::ConformalT2, "conformal_t2"}};
 
 }  // namespace
 

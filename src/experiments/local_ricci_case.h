@@ -12,10 +12,7 @@
 
 namespace nmflow {
 
-enum class LocalRicciManifold {
-  S3,           // round/Berger S³ (a0, b0), features of the embedding q ∈ R⁴
-  ConformalT2,  // g₀ = e^{2u₀}δ on T², periodic Gaussian bumps (local_ricci_t2.h)
-};
+// LocalRicciManifold and its name table: common/config_enums.h.
 
 // "s3" | "conformal_t2"; throws nmflow::Error naming the allowed values.
 LocalRicciManifold parse_local_ricci_manifold(const std::string& name);

@@ -14,12 +14,13 @@ std::string optional_number(double value, const char* format) {
   return std::isnan(value) ? std::string("-") : fmt::format(fmt::runtime(format), value);
 }
 
-double quantity_of(const LocalRicciResult& result, const std::string& quantity) {
-  return quantity == "derived_deviation" ? result.derived_deviation : result.max_deviation;
+double quantity_of(const LocalRicciResult& result, CriterionQuantity quantity) {
+  return quantity == CriterionQuantity::DerivedDeviation ? result.derived_deviation : result.max_deviation;
 }
 
-std::string quantity_words(const std::string& quantity) {
-  return quantity == "derived_deviation" ? "deviation from its derived flow" : "deviation from Ricci flow";
+std::string quantity_words(CriterionQuantity quantity) {
+  return quantity == CriterionQuantity::DerivedDeviation ? "deviation from its derived flow"
+                                                         : "deviation from Ricci flow";
 }
 
 }  // namespace
@@ -32,9 +33,10 @@ std::vector<const LocalRicciRow*> ladder_rows(const std::vector<LocalRicciRow>& 
   return out;
 }
 
-double fitted_exponent(const std::vector<const LocalRicciRow*>& ladder, const std::string& along) {
-  const auto abscissa = [&along](const LocalRicciRow* r) {
-    return std::log(along == "bandwidth" ? r->options.bandwidth : static_cast<double>(r->options.features));
+double fitted_exponent(const std::vector<const LocalRicciRow*>& ladder, CriterionAxis along) {
+  const auto abscissa = [along](const LocalRicciRow* r) {
+    return std::log(along == CriterionAxis::Bandwidth ? r->options.bandwidth
+                                                      : static_cast<double>(r->options.features));
   };
   const double n = static_cast<double>(ladder.size());
   double mx = 0.0;
@@ -58,21 +60,21 @@ std::vector<LocalRicciOutcome> evaluate_local_ricci_criteria(const std::vector<L
   std::vector<LocalRicciOutcome> outcomes;
   for (const LocalRicciCriterionConfig& c : criteria) {
     const std::vector<const LocalRicciRow*> ladder = ladder_rows(rows, c.ladder);
-    NMFLOW_CHECK(!ladder.empty(), "local Ricci check: criterion '", c.test, "' names ladder '", c.ladder,
+    NMFLOW_CHECK(!ladder.empty(), "local Ricci check: criterion '", enum_name(kCriterionTestNames, c.test), "' names ladder '", c.ladder,
                  "', which has no finished case");
     LocalRicciOutcome o;
     const double first = ladder.front()->result.max_deviation;
     const double last = ladder.back()->result.max_deviation;
-    if (c.test == "falls" || c.test == "ends_lower") {
+    if (c.test == CriterionTest::Falls || c.test == CriterionTest::EndsLower) {
       o.value = fitted_exponent(ladder, c.along);
-      const bool falls = c.test == "falls";
+      const bool falls = c.test == CriterionTest::Falls;
       // ends_lower asks only that the last rung be below the first: the exponent is reported, not judged.
       o.passed = (!falls || o.value < 0.0) && last < first;
       o.line = fmt::format("{}: deviation {} with {} (fitted exponent {:.2f}; {:.3e} -> {:.3e})", c.ladder,
-                           falls ? "falls" : "ends lower", c.along, o.value, first, last);
+                           falls ? "falls" : "ends lower", enum_name(kCriterionAxisNames, c.along), o.value, first, last);
     } else {
       o.value = quantity_of(ladder.back()->result, c.quantity);
-      const bool below = c.test == "below";
+      const bool below = c.test == CriterionTest::Below;
       // NaN (a quantity the case does not define) passes neither.
       o.passed = below ? o.value < c.threshold : o.value > c.threshold;
       o.line = fmt::format("{}: {} {:.3e} at the last case, must stay {} {}", c.ladder, quantity_words(c.quantity),

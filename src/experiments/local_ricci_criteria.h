@@ -22,7 +22,7 @@ struct LocalRicciRow {
 std::vector<const LocalRicciRow*> ladder_rows(const std::vector<LocalRicciRow>& rows, const std::string& name);
 
 // Least-squares slope of log max_deviation against log features (along = "width") or log bandwidth ("bandwidth").
-double fitted_exponent(const std::vector<const LocalRicciRow*>& ladder, const std::string& along);
+double fitted_exponent(const std::vector<const LocalRicciRow*>& ladder, CriterionAxis along);
 
 struct LocalRicciOutcome {
   bool passed = false;

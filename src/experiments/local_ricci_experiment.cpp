@@ -155,10 +155,12 @@ void write_criteria(Hdf5File& file, const std::vector<LocalRicciCriterionConfig>
   for (size_t i = 0; i < outcomes.size(); ++i) {
     passed.push_back(outcomes[i].passed ? 1 : 0);
     value.push_back(outcomes[i].value);
-    const bool judged_against_threshold = criteria[i].test == "below" || criteria[i].test == "above";
+    const bool judged_against_threshold =
+        criteria[i].test == CriterionTest::Below || criteria[i].test == CriterionTest::Above;
     threshold.push_back(judged_against_threshold ? criteria[i].threshold : NAN);
     file.write_string_attribute("criteria", "criterion_" + std::to_string(i),
-                                criteria[i].test + " " + criteria[i].ladder + ": " + outcomes[i].line);
+                                enum_name(kCriterionTestNames, criteria[i].test) + " " + criteria[i].ladder + ": " +
+                                    outcomes[i].line);
   }
   file.write_tensor("criteria/passed", at::tensor(passed, at::kLong));
   file.write_tensor("criteria/value", at::tensor(value, at::kDouble));
@@ -172,9 +174,10 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
   file.write_string_attribute("/", "case_names", joined(ladder_names(check)));
   std::vector<std::string> manifolds, heads, frequencies;
   for (const LocalRicciCaseConfig& k : check.cases) {
-    manifolds.push_back(k.manifold);
-    heads.push_back(k.head);
-    frequencies.push_back(k.manifold == "s3" ? k.frequencies : "-");
+    manifolds.push_back(enum_name(kLocalRicciManifoldNames, k.manifold));
+    heads.push_back(enum_name(kMetricHeadKindNames, k.head));
+    frequencies.push_back(k.manifold == LocalRicciManifold::S3 ? enum_name(kFrequencyDistributionNames, k.frequencies)
+                                                               : "-");
   }
   file.write_string_attribute("/", "case_manifolds", joined(manifolds));
   file.write_string_attribute("/", "case_heads", joined(heads));
@@ -188,10 +191,10 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
                               "distributions / rms R (NaN columns: not defined for the case)");
   for (size_t i = 0; i < check.criteria.size(); ++i) {
     const LocalRicciCriterionConfig& k = check.criteria[i];
-    if (k.test == "below" && k.quantity == "deviation") {
+    if (k.test == CriterionTest::Below && k.quantity == CriterionQuantity::Deviation) {
       file.write_double_attribute("/", "tolerance_" + k.ladder, k.threshold);
     }
-    if (i < summary.outcomes.size() && (k.test == "falls" || k.test == "ends_lower")) {
+    if (i < summary.outcomes.size() && (k.test == CriterionTest::Falls || k.test == CriterionTest::EndsLower)) {
       file.write_double_attribute("/", "exponent_" + k.ladder, summary.outcomes[i].value);
     }
   }
@@ -209,8 +212,8 @@ RunProgress case_progress(const LocalRicciRow& row, int64_t done, int64_t total)
 
 LocalRicciOptions local_ricci_case_options(const LocalRicciCaseConfig& c, uint64_t seed) {
   LocalRicciOptions o;
-  o.manifold = parse_local_ricci_manifold(c.manifold);
-  o.head = parse_metric_head(c.head);
+  o.manifold = c.manifold;
+  o.head = c.head;
   o.features = c.features;
   o.bandwidth = c.bandwidth;
   o.probes = c.probes;
@@ -219,7 +222,7 @@ LocalRicciOptions local_ricci_case_options(const LocalRicciCaseConfig& c, uint64
   o.observations = c.observations;
   o.seed = seed;
   if (o.manifold == LocalRicciManifold::S3) {
-    o.frequencies = parse_frequency_distribution(c.frequencies);
+    o.frequencies = c.frequencies;
     o.a0 = c.a0;
     o.b0 = c.b0;
     o.points = c.points;
@@ -309,9 +312,10 @@ std::vector<std::string> local_ricci_check_report(const LocalRicciCheckSummary& 
   // The fitted exponents first (one per ladder and abscissa), then each criterion's verdict.
   for (size_t i = 0; i < criteria.size(); ++i) {
     const LocalRicciCriterionConfig& c = criteria[i];
-    if (c.test != "falls" && c.test != "ends_lower") continue;
+    if (c.test != CriterionTest::Falls && c.test != CriterionTest::EndsLower) continue;
     const std::vector<const LocalRicciRow*> ladder = ladder_rows(summary.rows, c.ladder);
-    lines.push_back(fmt::format("{}: deviation ~ {}^{:.2f} (fitted), {:.3e} at the last case", c.ladder, c.along,
+    lines.push_back(fmt::format("{}: deviation ~ {}^{:.2f} (fitted), {:.3e} at the last case", c.ladder,
+                                enum_name(kCriterionAxisNames, c.along),
                                 summary.outcomes[i].value, ladder.back()->result.max_deviation));
   }
   int64_t failed = 0;
@@ -331,7 +335,7 @@ ExperimentKind local_ricci_check_kind() {
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
     int64_t s3 = 0;
-    for (const LocalRicciCaseConfig& k : c.local_ricci.cases) s3 += k.manifold == "s3" ? 1 : 0;
+    for (const LocalRicciCaseConfig& k : c.local_ricci.cases) s3 += k.manifold == LocalRicciManifold::S3 ? 1 : 0;
     const int64_t total = static_cast<int64_t>(c.local_ricci.cases.size());
     const size_t criteria = c.local_ricci.criteria.size();
     return fmt::format("local-flow Ricci check, {} cases ({} on S^3, {} on conformal T^2), {} {}", total, s3,

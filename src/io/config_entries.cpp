@@ -173,16 +173,16 @@ void add_local_ricci_check(std::map<std::string, std::string>& e, const Experime
     const LocalRicciCaseConfig& k = c.local_ricci.cases[i];
     const std::string p = "cases[" + std::to_string(i) + "].";
     e[p + "name"] = k.name;
-    e[p + "manifold"] = k.manifold;
-    e[p + "head"] = k.head;
+    e[p + "manifold"] = enum_name(kLocalRicciManifoldNames, k.manifold);
+    e[p + "head"] = enum_name(kMetricHeadKindNames, k.head);
     e[p + "features"] = text(k.features);
     e[p + "bandwidth"] = text(k.bandwidth);
     e[p + "probes"] = text(k.probes);
     e[p + "final_time"] = text(k.final_time);
     e[p + "learning_rate"] = text(k.learning_rate);
     e[p + "observations"] = text(k.observations);
-    if (k.manifold == "s3") {
-      e[p + "frequencies"] = k.frequencies;
+    if (k.manifold == LocalRicciManifold::S3) {
+      e[p + "frequencies"] = enum_name(kFrequencyDistributionNames, k.frequencies);
       e[p + "a0"] = text(k.a0);
       e[p + "b0"] = text(k.b0);
       e[p + "points"] = text(k.points);
@@ -196,12 +196,12 @@ void add_local_ricci_check(std::map<std::string, std::string>& e, const Experime
   for (size_t i = 0; i < c.local_ricci.criteria.size(); ++i) {
     const LocalRicciCriterionConfig& k = c.local_ricci.criteria[i];
     const std::string p = "criteria[" + std::to_string(i) + "].";
-    e[p + "test"] = k.test;
+    e[p + "test"] = enum_name(kCriterionTestNames, k.test);
     e[p + "ladder"] = k.ladder;
-    if (k.test == "falls" || k.test == "ends_lower") {
-      e[p + "along"] = k.along;
+    if (k.test == CriterionTest::Falls || k.test == CriterionTest::EndsLower) {
+      e[p + "along"] = enum_name(kCriterionAxisNames, k.along);
     } else {
-      e[p + "quantity"] = k.quantity;
+      e[p + "quantity"] = enum_name(kCriterionQuantityNames, k.quantity);
       e[p + "threshold"] = text(k.threshold);
     }
   }

@@ -179,8 +179,8 @@ struct LocalRicciModeConfig {  // one term a cos(k·x) + b sin(k·x) of u₀ on 
 // Cases sharing a name form a ladder, in the order listed.
 struct LocalRicciCaseConfig {
   std::string name;
-  std::string manifold = "s3";         // s3 | conformal_t2
-  std::string head = "frame_exp";      // s3: frame_exp | symmetric; conformal_t2: frame_exp | conformal
+  LocalRicciManifold manifold = LocalRicciManifold::S3;
+  MetricHeadKind head = MetricHeadKind::FrameExponential;  // s3: frame_exp | symmetric; conformal_t2: frame_exp | conformal
   int64_t features = 256;              // N (conformal_t2: n_c², a square)
   double bandwidth = 2.0;              // σ_b or Λ (s3), Λ = 1/ε (conformal_t2)
   int64_t probes = 16;
@@ -188,7 +188,7 @@ struct LocalRicciCaseConfig {
   double learning_rate = 2e-3;         // η; final_time/(η · observations) a whole number
   int64_t observations = 4;
   // s3 only.
-  std::string frequencies = "gaussian";  // gaussian | uniform_ball
+  FrequencyDistribution frequencies = FrequencyDistribution::Gaussian;
   double a0 = 1.0;
   double b0 = 1.0;
   int64_t points = 256;
@@ -205,10 +205,10 @@ struct LocalRicciCaseConfig {
 //   below       `quantity` of the ladder's last case < threshold;
 //   above       `quantity` of the ladder's last case > threshold.
 struct LocalRicciCriterionConfig {
-  std::string test = "below";          // falls | ends_lower | below | above
+  CriterionTest test = CriterionTest::Below;
   std::string ladder;                  // a case name
-  std::string along = "width";         // falls, ends_lower: width | bandwidth
-  std::string quantity = "deviation";  // below, above: deviation | derived_deviation
+  CriterionAxis along = CriterionAxis::Width;                // falls, ends_lower
+  CriterionQuantity quantity = CriterionQuantity::Deviation;  // below, above
   double threshold = 0.0;              // below, above
 };
 
@@ -219,10 +219,9 @@ struct LocalRicciCheckConfig {
   std::vector<LocalRicciCriterionConfig> criteria;
 };
 
-// The names the local_ricci_check reader allows (a test checks them against the experiments' name tables).
-const std::vector<std::string>& local_ricci_manifold_names();              // s3, conformal_t2
-const std::vector<std::string>& local_ricci_head_names(const std::string& manifold);
-const std::vector<std::string>& local_ricci_frequency_names();             // gaussian, uniform_ball
+// The heads a local-Ricci case on `manifold` takes: the K = g g kernel (frame_exp) and the manifold's control
+// (symmetric on S³, conformal on T²).
+std::vector<std::string> local_ricci_head_names(LocalRicciManifold manifold);
 
 struct ExperimentConfig {
   std::string kind = "real_metric_flow";

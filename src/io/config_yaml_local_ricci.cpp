@@ -14,21 +14,11 @@
 
 namespace nmflow {
 
-const std::vector<std::string>& local_ricci_manifold_names() {
-  static const std::vector<std::string> names = {"s3", "conformal_t2"};
-  return names;
-}
-
-const std::vector<std::string>& local_ricci_head_names(const std::string& manifold) {
+std::vector<std::string> local_ricci_head_names(LocalRicciManifold manifold) {
   // S³: the K = g g kernel or the flat component kernel (the control); T²: K = g g or the conformal head (control).
-  static const std::vector<std::string> s3 = {"frame_exp", "symmetric"};
-  static const std::vector<std::string> t2 = {"frame_exp", "conformal"};
-  return manifold == "s3" ? s3 : t2;
-}
-
-const std::vector<std::string>& local_ricci_frequency_names() {
-  static const std::vector<std::string> names = {"gaussian", "uniform_ball"};
-  return names;
+  const MetricHeadKind control =
+      manifold == LocalRicciManifold::S3 ? MetricHeadKind::Symmetric : MetricHeadKind::Conformal;
+  return {enum_name(kMetricHeadKindNames, MetricHeadKind::FrameExponential), enum_name(kMetricHeadKindNames, control)};
 }
 
 namespace {
@@ -64,15 +54,15 @@ LocalRicciCaseConfig read_case(ConfigReader& r) {
   if (!is_name(c.name)) {
     r.fail("name", "every case needs a name of letters, digits and '_' (cases sharing a name form a ladder)");
   }
-  c.manifold = r.choice("manifold", c.manifold, local_ricci_manifold_names());
-  const bool s3 = c.manifold == "s3";
+  c.manifold = r.enumeration("manifold", c.manifold, kLocalRicciManifoldNames);
+  const bool s3 = c.manifold == LocalRicciManifold::S3;
   for (const std::string& key : s3 ? kT2Keys : kS3Keys) {
     if (r.has(key)) {
       r.fail(key, "applies only to manifold " + std::string(s3 ? "conformal_t2" : "s3") + " (this case is on " +
-                      c.manifold + ")");
+                      enum_name(kLocalRicciManifoldNames, c.manifold) + ")");
     }
   }
-  c.head = r.choice("head", c.head, local_ricci_head_names(c.manifold));
+  c.head = r.enumeration("head", c.head, kMetricHeadKindNames, local_ricci_head_names(c.manifold));
   c.features = r.integer("features", c.features, s3 ? 1 : 4, kMaxConfigCount);
   const auto centres = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(c.features))));
   if (!s3 && centres * centres != c.features) {
@@ -90,7 +80,7 @@ LocalRicciCaseConfig read_case(ConfigReader& r) {
                             "between comparisons; got " + std::to_string(steps));
   }
   if (s3) {
-    c.frequencies = r.choice("frequencies", c.frequencies, local_ricci_frequency_names());
+    c.frequencies = r.enumeration("frequencies", c.frequencies, kFrequencyDistributionNames);
     c.a0 = r.real("a0", c.a0, positive());
     c.b0 = r.real("b0", c.b0, positive());
     c.points = r.integer("points", c.points, 8, kMaxConfigCount);
@@ -105,13 +95,14 @@ LocalRicciCaseConfig read_case(ConfigReader& r) {
 
 LocalRicciCriterionConfig read_criterion(ConfigReader& r, const std::vector<LocalRicciCaseConfig>& cases) {
   LocalRicciCriterionConfig c;
-  c.test = r.choice("test", c.test, {"falls", "ends_lower", "below", "above"});
-  const bool along_ladder = c.test == "falls" || c.test == "ends_lower";
+  c.test = r.enumeration("test", c.test, kCriterionTestNames);
+  const std::string test = enum_name(kCriterionTestNames, c.test);
+  const bool along_ladder = c.test == CriterionTest::Falls || c.test == CriterionTest::EndsLower;
   for (const char* key : {"along", "quantity", "threshold"}) {
     const bool applies = along_ladder == (std::string(key) == "along");
     if (r.has(key) && !applies) {
       r.fail(key, "applies only to test " + std::string(along_ladder ? "below and above" : "falls and ends_lower") +
-                      " (this criterion's test is " + c.test + ")");
+                      " (this criterion's test is " + test + ")");
     }
   }
   c.ladder = r.string("ladder", "");
@@ -123,25 +114,28 @@ LocalRicciCriterionConfig read_criterion(ConfigReader& r, const std::vector<Loca
   }
   if (ladder.empty()) r.fail("ladder", "names no case '" + c.ladder + "'; allowed: " + join_names(names));
   if (along_ladder) {
-    c.along = r.choice("along", c.along, {"width", "bandwidth"});
+    c.along = r.enumeration("along", c.along, kCriterionAxisNames);
     std::set<double> abscissae;
     for (const LocalRicciCaseConfig* k : ladder) {
-      abscissae.insert(c.along == "width" ? static_cast<double>(k->features) : k->bandwidth);
+      abscissae.insert(c.along == CriterionAxis::Width ? static_cast<double>(k->features) : k->bandwidth);
     }
     if (abscissae.size() < 2) {
       r.fail(r.has("along") ? "along" : "ladder",
-             "ladder '" + c.ladder + "' needs at least two cases of different " + c.along + " to fit an exponent");
+             "ladder '" + c.ladder + "' needs at least two cases of different " + enum_name(kCriterionAxisNames, c.along) +
+                 " to fit an exponent");
     }
     return c;
   }
-  c.quantity = r.choice("quantity", c.quantity, {"deviation", "derived_deviation"});
+  c.quantity = r.enumeration("quantity", c.quantity, kCriterionQuantityNames);
   const LocalRicciCaseConfig& last = *ladder.back();
-  if (c.quantity == "derived_deviation" && !(last.manifold == "conformal_t2" && last.head == "conformal")) {
+  if (c.quantity == CriterionQuantity::DerivedDeviation &&
+      !(last.manifold == LocalRicciManifold::ConformalT2 && last.head == MetricHeadKind::Conformal)) {
     r.fail("quantity", "derived_deviation is defined for the conformal head on conformal_t2 only (its derived flow "
-                       "∂_t u = 0); the last case of '" + c.ladder + "' is " + last.head + " on " + last.manifold +
+                       "∂_t u = 0); the last case of '" + c.ladder + "' is " + enum_name(kMetricHeadKindNames, last.head) + " on " +
+                       enum_name(kLocalRicciManifoldNames, last.manifold) +
                        "; allowed: deviation");
   }
-  if (!r.has("threshold")) r.fail("threshold", "test " + c.test + " needs a threshold (a positive number)");
+  if (!r.has("threshold")) r.fail("threshold", "test " + test + " needs a threshold (a positive number)");
   c.threshold = r.real("threshold", c.threshold, positive());
   return c;
 }

@@ -34,9 +34,6 @@ double ball_chi(double z, int64_t d) {
   return std::tgamma(nu + 1.0) * std::pow(2.0 / z, nu) * std::cyl_bessel_j(nu, z);
 }
 
-constexpr EnumName<FrequencyDistribution> kFrequencyDistributionNames[] = {
-    {FrequencyDistribution::Gaussian, "gaussian"}, {FrequencyDistribution::UniformBall, "uniform_ball"}
-};
 
 }  // namespace
 

@@ -11,12 +11,11 @@
 #include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 
+#include "common/config_enums.h"
+
 namespace nmflow {
 
-enum class FrequencyDistribution {
-  Gaussian,     // b ~ N(0, σ_b²/d · I): χ = exp(−σ_b² |Δ|² / (2d))
-  UniformBall,  // b uniform in the ball |b| ≤ Λ: χ = Γ(d/2+1) (2/z)^{d/2} J_{d/2}(z), z = Λ|Δ|
-};
+// FrequencyDistribution and its name table: common/config_enums.h.
 
 // "gaussian" | "uniform_ball"; throws nmflow::Error naming the allowed values.
 FrequencyDistribution parse_frequency_distribution(const std::string& name);

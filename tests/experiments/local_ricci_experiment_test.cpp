@@ -60,10 +60,10 @@ LocalRicciRow row(const std::string& name, int64_t features, double bandwidth, d
 LocalRicciCriterionConfig criterion(const std::string& test, const std::string& ladder, const std::string& along,
                                     const std::string& quantity = "deviation", double threshold = 0.0) {
   LocalRicciCriterionConfig c;
-  c.test = test;
+  c.test = parse_enum(kCriterionTestNames, test, "test");
   c.ladder = ladder;
-  c.along = along;
-  c.quantity = quantity;
+  if (!along.empty()) c.along = parse_enum(kCriterionAxisNames, along, "along");
+  c.quantity = parse_enum(kCriterionQuantityNames, quantity, "quantity");
   c.threshold = threshold;
   return c;
 }
@@ -76,7 +76,7 @@ TEST_CASE("local_ricci_check criteria: falls, ends_lower, below and above judge 
                                      row("b", 100, 3.0, 0.10), row("b", 1500, 3.0, 0.90), row("b", 1600, 3.0, 0.09),
                                      row("c", 484, 4.0, 0.25)};
   rows.back().result.derived_deviation = 5e-11;
-  CHECK(fitted_exponent(ladder_rows(rows, "a"), "width") == Approx(-0.5).epsilon(1e-12));
+  CHECK(fitted_exponent(ladder_rows(rows, "a"), CriterionAxis::Width) == Approx(-0.5).epsilon(1e-12));
   const std::vector<LocalRicciOutcome> o = evaluate_local_ricci_criteria(
       {criterion("falls", "a", "width"), criterion("falls", "b", "width"), criterion("ends_lower", "b", "width"),
        criterion("below", "a", "", "deviation", 0.02), criterion("below", "a", "", "deviation", 0.01),
@@ -100,7 +100,7 @@ TEST_CASE("local_ricci_check criteria: falls, ends_lower, below and above judge 
                     Catch::Contains("names ladder 'd', which has no finished case"));
   // The bandwidth abscissa: deviation ∝ Λ^{-3/2}.
   const std::vector<LocalRicciRow> t2 = {row("t", 144, 2.0, 0.1), row("t", 484, 4.0, 0.1 / std::pow(2.0, 1.5))};
-  CHECK(fitted_exponent(ladder_rows(t2, "t"), "bandwidth") == Approx(-1.5).epsilon(1e-12));
+  CHECK(fitted_exponent(ladder_rows(t2, "t"), CriterionAxis::Bandwidth) == Approx(-1.5).epsilon(1e-12));
 }
 
 TEST_CASE("A local_ricci_check run stopped after one case and resumed equals an uninterrupted run",
@@ -161,20 +161,10 @@ TEST_CASE("local_ricci_check: a failed criterion fails the check, and the report
   std::remove(path.c_str());
 }
 
-TEST_CASE("The names local_ricci_check configs allow are the runner's enum names", "[experiments]") {
-  std::vector<std::string> manifolds;
-  for (const LocalRicciManifold m : {LocalRicciManifold::S3, LocalRicciManifold::ConformalT2}) {
-    manifolds.push_back(local_ricci_manifold_name(m));
-  }
-  CHECK(manifolds == local_ricci_manifold_names());
-  for (const std::string& manifold : local_ricci_manifold_names()) {
-    for (const std::string& head : local_ricci_head_names(manifold)) {
-      CHECK(metric_head_name(parse_metric_head(head)) == head);
-    }
-  }
-  for (const std::string& name : local_ricci_frequency_names()) {
-    CHECK_NOTHROW(parse_frequency_distribution(name));
-  }
+TEST_CASE("Each manifold of the local-Ricci check takes the K = g g head and its own control head", "[experiments]") {
+  CHECK(local_ricci_head_names(LocalRicciManifold::S3) == std::vector<std::string>{"frame_exp", "symmetric"});
+  CHECK(local_ricci_head_names(LocalRicciManifold::ConformalT2) ==
+        std::vector<std::string>{"frame_exp", "conformal"});
   CHECK_THROWS_WITH(parse_local_ricci_manifold("torus"), Catch::Contains("allowed: s3, conformal_t2"));
 }
 

@@ -841,7 +841,7 @@ TEST_CASE("local_ricci_check: cases and criteria are lists whose errors name the
   const LocalRicciCheckConfig check = load_config(text, "t").config.local_ricci;
   REQUIRE(check.cases.size() == 3);
   CHECK(check.cases[1].features == 16);
-  CHECK(check.cases[2].manifold == "conformal_t2");
+  CHECK(check.cases[2].manifold == LocalRicciManifold::ConformalT2);
   CHECK(check.cases[2].u0.size() == 2);  // the default u₀ = 0.3 cos x + 0.2 sin(x + y)
   CHECK(check.criteria.empty());         // cases given: no criteria unless listed
 
