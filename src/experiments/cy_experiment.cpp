@@ -184,6 +184,25 @@ std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int
   return rows;
 }
 
+CYEpochResume cy_epoch_resume(const RunLifecycle& lifecycle, const std::string& output,
+                              const std::vector<std::string>& reals, const std::string& kind) {
+  CYEpochResume resume;
+  if (!lifecycle.resuming()) return resume;
+  resume.checkpoint_epoch = Hdf5File::open(lifecycle.checkpoint()).read_int_attribute("/", "cy_epoch");
+  resume.kept = kept_epoch_rows(output, resume.checkpoint_epoch, reals, kind);
+  return resume;
+}
+
+Hdf5File create_cy_epoch_file(const std::string& output, const std::vector<std::string>& reals,
+                              const CYEpochResume& resume) {
+  Hdf5File file = Hdf5File::create(output);
+  file.create_extendible("epochs/epoch", at::kLong, {1});
+  file.create_extendible("epochs/steps", at::kLong, {1});
+  for (const std::string& name : reals) file.create_extendible("epochs/" + name, at::kDouble, {1});
+  if (resume.checkpoint_epoch > 0) file.write_int_attribute("/", "resumed_from_epoch", resume.checkpoint_epoch);
+  return file;
+}
+
 Hypersurface variety_hypersurface(const VarietyConfig& variety) {
   std::map<std::string, std::complex<double>> params;
   if (variety.has_psi) params["psi"] = std::complex<double>(variety.psi_re, variety.psi_im);
@@ -244,18 +263,10 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   training_run.stop_requested = [&] { return stopped = hooks.stop(); };
   RunLifecycle lifecycle(config, options, training_run.checkpoint, "checkpoint",
                          "a cy_metric run writes one at every evaluation after epoch 0");
-  std::map<std::string, at::Tensor> kept;
-  if (lifecycle.resuming()) {
-    const int64_t checkpoint_epoch = Hdf5File::open(training_run.checkpoint).read_int_attribute("/", "cy_epoch");
-    kept = kept_epoch_rows(options.output, checkpoint_epoch, kEpochReals, "cy_metric");
-    summary.resumed_from_epoch = checkpoint_epoch;
-  }
-
-  Hdf5File file = Hdf5File::create(options.output);
-  file.create_extendible("epochs/epoch", at::kLong, {1});
-  file.create_extendible("epochs/steps", at::kLong, {1});
-  for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
-  if (lifecycle.resuming()) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
+  CYEpochResume resume = cy_epoch_resume(lifecycle, options.output, kEpochReals, "cy_metric");
+  std::map<std::string, at::Tensor>& kept = resume.kept;
+  summary.resumed_from_epoch = resume.checkpoint_epoch;
+  Hdf5File file = create_cy_epoch_file(options.output, kEpochReals, resume);
   lifecycle.begin(file, [&](Hdf5File& f, const std::string& status) {
     write_attributes(f, config, options, surface, status);
   });

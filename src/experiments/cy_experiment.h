@@ -55,6 +55,20 @@ CYEpochOptions cy_epoch_options(const ExperimentConfig& config, int64_t steps_pe
 std::map<std::string, at::Tensor> kept_epoch_rows(const std::string& output, int64_t checkpoint_epoch,
                                                   const std::vector<std::string>& reals, const std::string& kind);
 
+// What a resumed CY run with /epochs records continues from: the epoch of its checkpoint (the `cy_epoch` attribute
+// run_cy_epochs writes) and the run file's rows up to it; a fresh run gets epoch 0 and no rows.
+struct CYEpochResume {
+  int64_t checkpoint_epoch = 0;
+  std::map<std::string, at::Tensor> kept;
+};
+CYEpochResume cy_epoch_resume(const RunLifecycle& lifecycle, const std::string& output,
+                              const std::vector<std::string>& reals, const std::string& kind);
+
+// Creates the run file of a CY kind with /epochs records: extendible epochs/epoch, epochs/steps (int64) and
+// epochs/<real> (float64) datasets, [N, 1] each, and `resumed_from_epoch` when the run resumes one.
+Hdf5File create_cy_epoch_file(const std::string& output, const std::vector<std::string>& reals,
+                              const CYEpochResume& resume);
+
 struct CYExperimentSummary {
   int64_t epochs_done = 0;
   int64_t total_epochs = 0;

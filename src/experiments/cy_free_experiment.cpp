@@ -164,18 +164,10 @@ CYFreeExperimentSummary run_cy_free_experiment(const ExperimentConfig& config, c
   training.stop_requested = [&] { return stopped = hooks.stop(); };
   RunLifecycle lifecycle(config, options, training.checkpoint, "checkpoint",
                          "a cy_free_metric run writes one at every evaluation after epoch 0");
-  std::map<std::string, at::Tensor> kept;
-  if (lifecycle.resuming()) {
-    const int64_t checkpoint_epoch = Hdf5File::open(training.checkpoint).read_int_attribute("/", "cy_epoch");
-    kept = kept_epoch_rows(options.output, checkpoint_epoch, kEpochReals, "cy_free_metric");
-    summary.resumed_from_epoch = checkpoint_epoch;
-  }
-
-  Hdf5File file = Hdf5File::create(options.output);
-  file.create_extendible("epochs/epoch", at::kLong, {1});
-  file.create_extendible("epochs/steps", at::kLong, {1});
-  for (const std::string& name : kEpochReals) file.create_extendible("epochs/" + name, at::kDouble, {1});
-  if (lifecycle.resuming()) file.write_int_attribute("/", "resumed_from_epoch", summary.resumed_from_epoch);
+  CYEpochResume resume = cy_epoch_resume(lifecycle, options.output, kEpochReals, "cy_free_metric");
+  std::map<std::string, at::Tensor>& kept = resume.kept;
+  summary.resumed_from_epoch = resume.checkpoint_epoch;
+  Hdf5File file = create_cy_epoch_file(options.output, kEpochReals, resume);
   lifecycle.begin(file, [&](Hdf5File& f, const std::string& status) {
     write_attributes(f, config, options, surface, status);
   });
