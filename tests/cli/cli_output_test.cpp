@@ -21,7 +21,7 @@ std::string fixture_path(const char* variable) {
 
 }  // namespace
 
-TEST_CASE("nmflow sample writes S^3 points whose weights integrate the round volume 2π²", "[io][geometry]") {
+TEST_CASE("nmflow sample writes S^3 points whose weights integrate the round volume 2π²", "[cli]") {
   const nmflow::Hdf5File file = nmflow::Hdf5File::open(fixture_path("NMFLOW_CLI_SAMPLE_FILE"));
   const at::Tensor x = file.read_tensor("x");
   const at::Tensor weights = file.read_tensor("weights");
@@ -45,7 +45,7 @@ TEST_CASE("nmflow sample writes S^3 points whose weights integrate the round vol
   CHECK(std::abs(volume - 2.0 * M_PI * M_PI) <= 1e-12 * 2.0 * M_PI * M_PI);
 }
 
-TEST_CASE("nmflow curvature writes Ric = 2g and R = 6 for the unit round S^3", "[io][geometry]") {
+TEST_CASE("nmflow curvature writes Ric = 2g and R = 6 for the unit round S^3", "[cli]") {
   const nmflow::Hdf5File file = nmflow::Hdf5File::open(fixture_path("NMFLOW_CLI_CURVATURE_FILE"));
   const at::Tensor g = file.read_tensor("g");
   const at::Tensor ricci = file.read_tensor("ricci");
@@ -62,7 +62,7 @@ TEST_CASE("nmflow curvature writes Ric = 2g and R = 6 for the unit round S^3", "
 }
 
 TEST_CASE("nmflow sample --hypersurface writes quintic points with Vol_CY = mean(w) and patch coordinate 1",
-          "[io][geometry]") {
+          "[cli]") {
   const nmflow::Hdf5File file = nmflow::Hdf5File::open(fixture_path("NMFLOW_CLI_QUINTIC_FILE"));
   const at::Tensor z = file.read_tensor("z");
   REQUIRE(z.scalar_type() == at::kComplexDouble);
