@@ -143,7 +143,7 @@ std::vector<std::string> summary_lines(const CYExperimentSummary& s) {
                               s.resumed_from_epoch > 0
                                   ? fmt::format(" (resumed after epoch {})", s.resumed_from_epoch)
                                   : ""));
-  lines.push_back(fmt::format("{:<26}{} training", "wall time", format_duration(s.wall_seconds)));
+  lines.push_back(fmt::format("{:<26}{}", "training time (wall)", format_duration(s.wall_seconds)));
   return lines;
 }
 

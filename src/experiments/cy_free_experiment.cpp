@@ -132,7 +132,7 @@ std::vector<std::string> summary_lines(const CYFreeExperimentSummary& s) {
       fmt::format("{:<26}{:.6e}", "train loss (last epoch)", s.train_loss_final),
       fmt::format("{:<26}{}{}", "records", s.records,
                   s.resumed_from_epoch > 0 ? fmt::format(" (resumed after epoch {})", s.resumed_from_epoch) : ""),
-      fmt::format("{:<26}{} training", "wall time", format_duration(s.wall_seconds))};
+      fmt::format("{:<26}{}", "training time (wall)", format_duration(s.wall_seconds))};
   return lines;
 }
 
