@@ -34,8 +34,6 @@ constexpr uint64_t kValidationSeedOffset = 0x9E3779B97F4A7C15ull;
 // that a reader who sees it may trust the others.
 const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "train_loss", "sigma", "kappa"};
 
-at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
-at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
 
 KahlerPhiModelConfig phi_model_config(const ExperimentConfig& c) {
   KahlerPhiModelConfig m;
@@ -64,10 +62,6 @@ CYPointSet first_points(const CYPointSet& points, int64_t n) {
   return map_cy_points(points, [n](const at::Tensor& t) { return t.narrow(0, 0, n); });
 }
 
-void write_scalar(Hdf5File& file, const std::string& name, double value) {
-  file.write_tensor(name, at::scalar_tensor(value, at::kDouble));
-}
-
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, const std::string& status) {
   file.write_int_attribute("/", "total_epochs", c.training.epochs);
@@ -87,8 +81,8 @@ void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface
   const at::Tensor eta_ratio = det_g / validation.omega_sq * (accuracy.vol_cy / accuracy.vol_k);
   file.write_tensor("final/validation/eta_ratio", eta_ratio);
   file.write_tensor("final/validation/weights", validation.weights);
-  write_scalar(file, "final/sigma", accuracy.sigma);
-  write_scalar(file, "final/kappa", accuracy.kappa);
+  file.write_scalar("final/sigma", accuracy.sigma);
+  file.write_scalar("final/kappa", accuracy.kappa);
   summary.sigma_final = accuracy.sigma;
   summary.kappa_final = accuracy.kappa;
   if (measures_config.curvature) {
@@ -101,10 +95,10 @@ void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface
     const CYCurvatureMeasures measures = cy_curvature_measures(surface, points, phi_model_potential(cpu_model));
     file.write_tensor("final/curvature/ricci_scalar", measures.ricci_scalar.detach());
     file.write_tensor("final/curvature/euler_density", measures.euler_density.detach());
-    write_scalar(file, "final/ricci_measure", measures.ricci_measure);
-    write_scalar(file, "final/max_abs_ricci_scalar", measures.max_abs_ricci_scalar);
-    write_scalar(file, "final/euler_characteristic", measures.euler_characteristic);
-    write_scalar(file, "final/euler_standard_error", measures.euler_standard_error);
+    file.write_scalar("final/ricci_measure", measures.ricci_measure);
+    file.write_scalar("final/max_abs_ricci_scalar", measures.max_abs_ricci_scalar);
+    file.write_scalar("final/euler_characteristic", measures.euler_characteristic);
+    file.write_scalar("final/euler_standard_error", measures.euler_standard_error);
     summary.has_curvature = true;
     summary.ricci_measure = measures.ricci_measure;
     summary.max_abs_ricci_scalar = measures.max_abs_ricci_scalar;
@@ -273,13 +267,13 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
 
   summary.train_loss_final = std::numeric_limits<double>::quiet_NaN();
   const auto append = [&](const CYEpochRecord& r) {
-    file.append_record("epochs/steps", one(r.steps));
-    file.append_record("epochs/wall_seconds", one(r.wall_seconds));
-    file.append_record("epochs/cpu_seconds", one(r.cpu_seconds));
-    file.append_record("epochs/train_loss", one(r.train_loss));
-    file.append_record("epochs/sigma", one(r.sigma));
-    file.append_record("epochs/kappa", one(r.kappa));
-    file.append_record("epochs/epoch", one(r.epoch));
+    file.append_value("epochs/steps", r.steps);
+    file.append_value("epochs/wall_seconds", r.wall_seconds);
+    file.append_value("epochs/cpu_seconds", r.cpu_seconds);
+    file.append_value("epochs/train_loss", r.train_loss);
+    file.append_value("epochs/sigma", r.sigma);
+    file.append_value("epochs/kappa", r.kappa);
+    file.append_value("epochs/epoch", r.epoch);
     if (r.epoch == 0) summary.sigma_initial = r.sigma;
     summary.epochs_done = r.epoch;
     summary.steps_done = r.steps;
@@ -313,17 +307,15 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   return summary;
 }
 
-}  // namespace nmflow
-
-namespace nmflow {
 
 ExperimentKind cy_metric_kind() {
   ExperimentKind kind;
   kind.name = "cy_metric";
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
-    return fmt::format("{}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name, enum_name(kOptimizerKindNames, c.optimizer.name),
-                       c.training.epochs, c.training.batch_size, c.cy_points.train, c.cy_points.validation);
+    return fmt::format("{}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name,
+                       enum_name(kOptimizerKindNames, c.optimizer.name), c.training.epochs, c.training.batch_size,
+                       c.cy_points.train, c.cy_points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const CYExperimentSummary summary = run_cy_experiment(c, o, hooks);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/chunked.h"
 #include "common/duration_text.h"
 #include "common/error.h"
 #include "experiments/cy_experiment.h"
@@ -29,8 +30,6 @@ constexpr int64_t kEvalChunk = 4096;
 const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "train_loss", "sigma",
                                               "kappa",        "kahler",      "transition"};
 
-at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
-at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
 
 FreeCYMetricConfig model_config(const ExperimentConfig& c) {
   FreeCYMetricConfig m;
@@ -59,17 +58,13 @@ FreeCYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_
 // det g of the trained model on `data` (no graph; in chunks), [B] float64.
 at::Tensor model_det(const FreeCYMetric& model, const FreeMetricData& data) {
   const c10::AutoGradMode no_grad(false);
-  std::vector<at::Tensor> dets;
-  for (int64_t start = 0; start < data.size(); start += kEvalChunk) {
-    const int64_t len = std::min(kEvalChunk, data.size() - start);
-    const at::Tensor inputs = data.input_jet.select(1, 0).narrow(0, start, len);
-    dets.push_back(hermitian_det(model.metric(inputs, data.g_fs.narrow(0, start, len))));
-  }
-  return at::cat(dets, 0);
-}
-
-void write_scalar(Hdf5File& file, const std::string& name, double value) {
-  file.write_tensor(name, at::scalar_tensor(value, at::kDouble));
+  return evaluate_in_chunks(
+      data.size(),
+      [&](int64_t start, int64_t len) {
+        const at::Tensor inputs = data.input_jet.select(1, 0).narrow(0, start, len);
+        return hermitian_det(model.metric(inputs, data.g_fs.narrow(0, start, len)));
+      },
+      kEvalChunk);
 }
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
@@ -95,10 +90,10 @@ void write_final(Hdf5File& file, const FreeCYMetric& model, const FreeMetricData
   const FreeCYEpochRecord measured = evaluate_free_metric(model, validation);
   file.write_tensor("final/validation/eta_ratio", eta_ratio);
   file.write_tensor("final/validation/weights", validation.weights);
-  write_scalar(file, "final/sigma", accuracy.sigma);
-  write_scalar(file, "final/kappa", accuracy.kappa);
-  write_scalar(file, "final/kahler", measured.kahler);
-  write_scalar(file, "final/transition", measured.transition);
+  file.write_scalar("final/sigma", accuracy.sigma);
+  file.write_scalar("final/kappa", accuracy.kappa);
+  file.write_scalar("final/kahler", measured.kahler);
+  file.write_scalar("final/transition", measured.transition);
   summary.sigma_final = accuracy.sigma;
   summary.kappa_final = accuracy.kappa;
   summary.kahler_final = measured.kahler;
@@ -178,9 +173,9 @@ CYFreeExperimentSummary run_cy_free_experiment(const ExperimentConfig& config, c
         {"wall_seconds", r.cy.wall_seconds}, {"cpu_seconds", r.cy.cpu_seconds}, {"train_loss", r.cy.train_loss},
         {"sigma", r.cy.sigma},               {"kappa", r.cy.kappa},             {"kahler", r.kahler},
         {"transition", r.transition}};
-    file.append_record("epochs/steps", one(r.cy.steps));
-    for (const std::string& name : kEpochReals) file.append_record("epochs/" + name, one(reals.at(name)));
-    file.append_record("epochs/epoch", one(r.cy.epoch));
+    file.append_value("epochs/steps", r.cy.steps);
+    for (const std::string& name : kEpochReals) file.append_value("epochs/" + name, reals.at(name));
+    file.append_value("epochs/epoch", r.cy.epoch);
     if (r.cy.epoch == 0) summary.sigma_initial = r.cy.sigma;
     summary.epochs_done = r.cy.epoch;
     summary.steps_done = r.cy.steps;
@@ -222,8 +217,8 @@ ExperimentKind cy_free_metric_kind() {
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
     return fmt::format("{}, free metric ({} head) {} x {} epochs of batch {}, {} + {} points", c.variety.name,
-                       free_metric_head_name(c.free_model.head), enum_name(kOptimizerKindNames, c.optimizer.name), c.training.epochs,
-                       c.training.batch_size, c.cy_points.train, c.cy_points.validation);
+                       free_metric_head_name(c.free_model.head), enum_name(kOptimizerKindNames, c.optimizer.name),
+                       c.training.epochs, c.training.batch_size, c.cy_points.train, c.cy_points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const CYFreeExperimentSummary summary = run_cy_free_experiment(c, o, hooks);

@@ -107,12 +107,7 @@ std::vector<CYEpochRecord> train_linearised(const LinearisedPhiModel& linear, co
   };
   std::vector<CYEpochRecord> records;
   const auto on_evaluation = [&](const CYEpochRecord& progress) {
-    CYEpochRecord record = evaluate_linearised(linear, validation, validation_jet);
-    record.epoch = progress.epoch;
-    record.steps = progress.steps;
-    record.wall_seconds = progress.wall_seconds;
-    record.cpu_seconds = progress.cpu_seconds;
-    record.train_loss = progress.train_loss;
+    const CYEpochRecord record = evaluated_record(progress, evaluate_linearised(linear, validation, validation_jet));
     records.push_back(record);
     if (callback) callback(record);
   };

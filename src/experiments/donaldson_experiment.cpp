@@ -20,8 +20,6 @@ namespace nmflow {
 
 namespace {
 
-at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
-at::Tensor one(int64_t value) { return at::full({1}, value, at::kLong); }
 
 const char* const kRecordLongs[] = {"sections", "iterations"};
 const char* const kRecordReals[] = {"residual", "sigma", "kappa", "seconds"};
@@ -54,13 +52,13 @@ std::vector<DonaldsonRecord> kept_degrees(const std::string& output) {
 
 void append_record(Hdf5File& file, const DonaldsonRecord& record) {
   // `k` goes last: a reader who sees it may trust the other datasets of that record.
-  file.append_record("donaldson/sections", one(record.sections));
-  file.append_record("donaldson/iterations", one(record.iterations));
-  file.append_record("donaldson/residual", one(record.residual));
-  file.append_record("donaldson/sigma", one(record.sigma));
-  file.append_record("donaldson/kappa", one(record.kappa));
-  file.append_record("donaldson/seconds", one(record.seconds));
-  file.append_record("donaldson/k", one(record.k));
+  file.append_value("donaldson/sections", record.sections);
+  file.append_value("donaldson/iterations", record.iterations);
+  file.append_value("donaldson/residual", record.residual);
+  file.append_value("donaldson/sigma", record.sigma);
+  file.append_value("donaldson/kappa", record.kappa);
+  file.append_value("donaldson/seconds", record.seconds);
+  file.append_value("donaldson/k", record.k);
 }
 
 RunProgress degree_progress(const DonaldsonRecord& r, int64_t done, int64_t total) {
@@ -171,9 +169,6 @@ DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const 
   return summary;
 }
 
-}  // namespace nmflow
-
-namespace nmflow {
 
 ExperimentKind donaldson_kind() {
   ExperimentKind kind;

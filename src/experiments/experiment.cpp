@@ -325,17 +325,14 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
   return summary;
 }
 
-}  // namespace nmflow
-
-namespace nmflow {
 
 ExperimentKind real_metric_flow_kind() {
   ExperimentKind kind;
   kind.name = "real_metric_flow";
   kind.resumable = true;
   kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
-    return fmt::format("{}, loss {}, optimizer {} x {} steps", c.manifold.name, enum_name(kMetricLossNames, c.loss.name),
-                       enum_name(kOptimizerKindNames, c.optimizer.name),
+    return fmt::format("{}, loss {}, optimizer {} x {} steps", c.manifold.name,
+                       enum_name(kMetricLossNames, c.loss.name), enum_name(kOptimizerKindNames, c.optimizer.name),
                        c.optimizer.steps);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {

@@ -60,8 +60,8 @@ std::vector<LocalRicciOutcome> evaluate_local_ricci_criteria(const std::vector<L
   std::vector<LocalRicciOutcome> outcomes;
   for (const LocalRicciCriterionConfig& c : criteria) {
     const std::vector<const LocalRicciRow*> ladder = ladder_rows(rows, c.ladder);
-    NMFLOW_CHECK(!ladder.empty(), "local Ricci check: criterion '", enum_name(kCriterionTestNames, c.test), "' names ladder '", c.ladder,
-                 "', which has no finished case");
+    NMFLOW_CHECK(!ladder.empty(), "local Ricci check: criterion '", enum_name(kCriterionTestNames, c.test),
+                 "' names ladder '", c.ladder, "', which has no finished case");
     LocalRicciOutcome o;
     const double first = ladder.front()->result.max_deviation;
     const double last = ladder.back()->result.max_deviation;
@@ -71,7 +71,8 @@ std::vector<LocalRicciOutcome> evaluate_local_ricci_criteria(const std::vector<L
       // ends_lower asks only that the last rung be below the first: the exponent is reported, not judged.
       o.passed = (!falls || o.value < 0.0) && last < first;
       o.line = fmt::format("{}: deviation {} with {} (fitted exponent {:.2f}; {:.3e} -> {:.3e})", c.ladder,
-                           falls ? "falls" : "ends lower", enum_name(kCriterionAxisNames, c.along), o.value, first, last);
+                           falls ? "falls" : "ends lower", enum_name(kCriterionAxisNames, c.along), o.value, first,
+                           last);
     } else {
       o.value = quantity_of(ladder.back()->result, c.quantity);
       const bool below = c.test == CriterionTest::Below;

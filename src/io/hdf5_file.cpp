@@ -268,6 +268,18 @@ void Hdf5File::create_extendible(const std::string& name, c10::ScalarType dtype,
   });
 }
 
+void Hdf5File::write_scalar(const std::string& name, double value) {
+  write_tensor(name, at::scalar_tensor(value, at::kDouble));
+}
+
+void Hdf5File::append_value(const std::string& name, double value) {
+  append_record(name, at::full({1}, value, at::kDouble));
+}
+
+void Hdf5File::append_value(const std::string& name, int64_t value) {
+  append_record(name, at::full({1}, value, at::kLong));
+}
+
 void Hdf5File::append_record(const std::string& name, const at::Tensor& record) {
   const std::string where = c10::str("HDF5 file '", impl_->path, "': extendible dataset '", absolute(name), "'");
   H5::DataSet ds = impl_->dataset(name);

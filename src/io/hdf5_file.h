@@ -57,6 +57,11 @@ class Hdf5File {
   // record: [record_shape...] of the dataset's dtype. Appends it as entry [count] and flushes the whole file
   // (H5Fflush), so a writer killed afterwards leaves a readable file holding this record.
   void append_record(const std::string& dataset, const at::Tensor& record);
+  // One float64 number as a 0-dim dataset (h5py reads a numpy scalar).
+  void write_scalar(const std::string& dataset, double value);
+  // One number as the record of a [N, 1] dataset (float64, or int64 for the integer overload).
+  void append_value(const std::string& dataset, double value);
+  void append_value(const std::string& dataset, int64_t value);
   // Size of the first dimension of an extendible dataset.
   int64_t record_count(const std::string& dataset) const;
 

@@ -27,7 +27,6 @@ std::vector<std::string> split_names(const std::string& joined) {
   return names;
 }
 
-at::Tensor one(double value) { return at::full({1}, value, at::kDouble); }
 
 }  // namespace
 
@@ -105,14 +104,14 @@ void TrajectoryRecorder::record(const TrajectoryRecord& record) {
   NMFLOW_CHECK(record.terms.size() == term_names_.size(), "trajectory record has ", record.terms.size(),
                " loss terms, the file holds ", term_names_.size());
   // The step goes last: a reader that sees it may trust every other dataset of that record.
-  file_.append_record("trajectory/time", one(record.time));
-  file_.append_record("trajectory/learning_rate", one(record.learning_rate));
-  file_.append_record("trajectory/loss", one(record.loss));
-  file_.append_record("trajectory/grad_norm", one(record.grad_norm));
+  file_.append_value("trajectory/time", record.time);
+  file_.append_value("trajectory/learning_rate", record.learning_rate);
+  file_.append_value("trajectory/loss", record.loss);
+  file_.append_value("trajectory/grad_norm", record.grad_norm);
   for (std::size_t i = 0; i < record.terms.size(); ++i) {
     NMFLOW_CHECK(record.terms[i].first == term_names_[i], "trajectory record term ", i, " is '",
                  record.terms[i].first, "', the file holds '", term_names_[i], "'");
-    file_.append_record("trajectory/terms/" + term_names_[i], one(record.terms[i].second));
+    file_.append_value("trajectory/terms/" + term_names_[i], record.terms[i].second);
   }
   file_.append_record("trajectory/g", record.g.detach().cpu().contiguous());
   file_.append_record("trajectory/ricci", record.ricci.detach().cpu().contiguous());

@@ -59,10 +59,7 @@ std::vector<FreeCYEpochRecord> train_free_metric(FreeCYMetric& model, const Free
       },
       [&](const CYEpochRecord& timing) {
         FreeCYEpochRecord record = evaluate_free_metric(model, validation);
-        const CYEpochRecord measured = record.cy;
-        record.cy = timing;
-        record.cy.sigma = measured.sigma;
-        record.cy.kappa = measured.kappa;
+        record.cy = evaluated_record(timing, record.cy);
         records.push_back(record);
         if (callback) callback(record);
       });

@@ -86,6 +86,13 @@ CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& 
   return record;
 }
 
+CYEpochRecord evaluated_record(const CYEpochRecord& progress, const CYEpochRecord& measured) {
+  CYEpochRecord record = progress;
+  record.sigma = measured.sigma;
+  record.kappa = measured.kappa;
+  return record;
+}
+
 void run_cy_epochs(const std::vector<at::Tensor>& parameters, int64_t n_train, const at::Device& device,
                    const CYEpochOptions& options,
                    const std::function<LossValue(const at::Tensor& batch_index)>& batch_loss,
@@ -156,7 +163,7 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
   };
   std::vector<CYEpochRecord> records;
   const auto on_evaluation = [&](const CYEpochRecord& progress) {
-    CYEpochRecord record = evaluate_phi_model(model, validation, validation_jet);
+    const CYEpochRecord record = evaluated_record(progress, evaluate_phi_model(model, validation, validation_jet));
     if (!std::isfinite(record.sigma) || !std::isfinite(record.kappa)) {
       const std::string what = c10::str("sigma = ", record.sigma, ", kappa = ", record.kappa,
                                         " on the validation points (not finite)");
@@ -164,11 +171,6 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
       throw RunDiverged(c10::str("epoch ", progress.epoch, " (step ", progress.steps, "): ", what, "; ",
                                  divergence_advice(options.trainer)));
     }
-    record.epoch = progress.epoch;
-    record.steps = progress.steps;
-    record.wall_seconds = progress.wall_seconds;
-    record.cpu_seconds = progress.cpu_seconds;
-    record.train_loss = progress.train_loss;
     records.push_back(record);
     if (callback) callback(record);
   };
