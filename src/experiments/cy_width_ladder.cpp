@@ -107,7 +107,8 @@ std::vector<CYEpochRecord> train_linearised(const LinearisedPhiModel& linear, co
   };
   std::vector<CYEpochRecord> records;
   const auto on_evaluation = [&](const CYEpochRecord& progress) {
-    const CYEpochRecord record = evaluated_record(progress, evaluate_linearised(linear, validation, validation_jet));
+    const CYEpochRecord record =
+        evaluated_record(progress, evaluate_linearised(linear, validation, validation_jet), options.trainer);
     records.push_back(record);
     if (callback) callback(record);
   };

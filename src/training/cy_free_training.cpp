@@ -59,7 +59,7 @@ std::vector<FreeCYEpochRecord> train_free_metric(FreeCYMetric& model, const Free
       },
       [&](const CYEpochRecord& timing) {
         FreeCYEpochRecord record = evaluate_free_metric(model, validation);
-        record.cy = evaluated_record(timing, record.cy);
+        record.cy = evaluated_record(timing, record.cy, options.trainer);
         records.push_back(record);
         if (callback) callback(record);
       });

@@ -86,7 +86,15 @@ CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& 
   return record;
 }
 
-CYEpochRecord evaluated_record(const CYEpochRecord& progress, const CYEpochRecord& measured) {
+CYEpochRecord evaluated_record(const CYEpochRecord& progress, const CYEpochRecord& measured,
+                               const TrainerOptions& trainer) {
+  if (!std::isfinite(measured.sigma) || !std::isfinite(measured.kappa)) {
+    const std::string what = c10::str("sigma = ", measured.sigma, ", kappa = ", measured.kappa,
+                                      " on the validation points (not finite)");
+    if (progress.steps == 0) throw Error("epoch 0 (the initial model): " + what);
+    throw RunDiverged(c10::str("epoch ", progress.epoch, " (step ", progress.steps, "): ", what, "; ",
+                               divergence_advice(trainer)));
+  }
   CYEpochRecord record = progress;
   record.sigma = measured.sigma;
   record.kappa = measured.kappa;
@@ -163,14 +171,8 @@ std::vector<CYEpochRecord> train_phi_model(KahlerPhiModel& model, const CYPointS
   };
   std::vector<CYEpochRecord> records;
   const auto on_evaluation = [&](const CYEpochRecord& progress) {
-    const CYEpochRecord record = evaluated_record(progress, evaluate_phi_model(model, validation, validation_jet));
-    if (!std::isfinite(record.sigma) || !std::isfinite(record.kappa)) {
-      const std::string what = c10::str("sigma = ", record.sigma, ", kappa = ", record.kappa,
-                                        " on the validation points (not finite)");
-      if (progress.steps == 0) throw Error("epoch 0 (the initial network): " + what);
-      throw RunDiverged(c10::str("epoch ", progress.epoch, " (step ", progress.steps, "): ", what, "; ",
-                                 divergence_advice(options.trainer)));
-    }
+    const CYEpochRecord record =
+        evaluated_record(progress, evaluate_phi_model(model, validation, validation_jet), options.trainer);
     records.push_back(record);
     if (callback) callback(record);
   };

@@ -64,8 +64,10 @@ at::Tensor evaluate_phi_model_det(const KahlerPhiModel& model, const CYPointSet&
 CYEpochRecord evaluate_phi_model(const KahlerPhiModel& model, const CYPointSet& points, const at::Tensor& input_jet);
 
 // The record of an evaluation: `progress` as run_cy_epochs passes it (epoch, steps, wall/CPU seconds, mean loss)
-// with σ and κ from `measured`.
-CYEpochRecord evaluated_record(const CYEpochRecord& progress, const CYEpochRecord& measured);
+// with σ and κ from `measured`. A σ or κ that is not finite stops the training: nmflow::Error at epoch 0 (the
+// initial model cannot be trained), RunDiverged afterwards with the advice of `trainer` (lower the rate or clip).
+CYEpochRecord evaluated_record(const CYEpochRecord& progress, const CYEpochRecord& measured,
+                               const TrainerOptions& trainer);
 
 // The minibatch epoch loop shared by CY trainings: `options.trainer` through Trainer, ⌊n_train/batch⌋ steps per
 // epoch over a fresh permutation drawn from the trainer's seeded generator, `batch_loss` given the batch's row

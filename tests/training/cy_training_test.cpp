@@ -4,6 +4,8 @@
 #include <torch/csrc/autograd/autograd.h>
 
 #include <cmath>
+#include <limits>
+#include <string>
 
 #include "common/error.h"
 #include "training/cy_losses.h"
@@ -147,4 +149,50 @@ TEST_CASE("Short Adam training on 2000 quintic points brings held-out sigma belo
       validation.g_fs + model.ddbar_phi(nmflow::phi_input_jet(config.inputs, validation, at::kDouble),
                                         PhiJetMethod::WirtingerJet);
   CHECK(at::linalg_eigvalsh(g).min().item<double>() > 0.0);
+}
+
+TEST_CASE("An evaluation with sigma or kappa not finite stops every CY training with a located message",
+          "[flows]") {
+  // evaluated_record is where the phi-model, the free metric and the linearised ladder model all pass their
+  // evaluations, so this one check covers the three trainings.
+  nmflow::TrainerOptions trainer;
+  trainer.learning_rate = 0.25;
+  nmflow::CYEpochRecord progress;
+  progress.epoch = 3;
+  progress.steps = 30;
+  progress.wall_seconds = 1.5;
+  progress.train_loss = 0.125;
+  nmflow::CYEpochRecord measured;
+  measured.sigma = 0.0625;
+  measured.kappa = 1.5;
+  const nmflow::CYEpochRecord record = nmflow::evaluated_record(progress, measured, trainer);
+  CHECK(record.epoch == 3);
+  CHECK(record.steps == 30);
+  CHECK(record.wall_seconds == 1.5);
+  CHECK(record.train_loss == 0.125);
+  CHECK(record.sigma == 0.0625);
+  CHECK(record.kappa == 1.5);
+
+  measured.kappa = std::nan("");
+  try {
+    nmflow::evaluated_record(progress, measured, trainer);
+    FAIL("a NaN kappa was accepted");
+  } catch (const nmflow::RunDiverged& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(message.find("epoch 3 (step 30): sigma = 0.0625, kappa = nan") != std::string::npos);
+    CHECK(message.find("lower optimizer.lr (0.25 now) or set optimizer.clip") != std::string::npos);
+  }
+  measured.kappa = 1.5;
+  measured.sigma = std::numeric_limits<double>::infinity();
+  progress.epoch = 0;
+  progress.steps = 0;
+  try {
+    nmflow::evaluated_record(progress, measured, trainer);
+    FAIL("an infinite sigma was accepted");
+  } catch (const nmflow::RunDiverged&) {
+    FAIL("the initial model is not a diverged run");
+  } catch (const nmflow::Error& e) {
+    CHECK(std::string(e.what()).find("epoch 0 (the initial model): sigma = inf") != std::string::npos);
+  }
 }
