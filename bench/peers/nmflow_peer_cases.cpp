@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "models/benchmark_metric.h"
-#include "../driver_args.h"
+#include "driver_args.h"
 #include "common/error.h"
 #include "training/cy_training.h"
 #include "geometry/curvature/fused_curvature.h"

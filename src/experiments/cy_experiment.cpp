@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <complex>
 #include <cstdio>
@@ -71,6 +72,28 @@ void write_attributes(Hdf5File& file, const ExperimentConfig& c, const Experimen
   write_cy_run_attributes(file, c, o, surface, status);
 }
 
+// The curvature measures of one metric (phi empty: g_FS) on `points` (CPU), written under `prefix` ("final/" for the
+// trained metric, "final/fubini_study/" for the baseline); det_g: that metric's det g at the points, for σ there.
+CYCurvatureSummary write_curvature(Hdf5File& file, const std::string& prefix, const Hypersurface& surface,
+                                   const CYPointSet& points, const KahlerPotential& phi, const at::Tensor& det_g) {
+  const CYCurvatureMeasures measures = cy_curvature_measures(surface, points, phi);
+  file.write_tensor(prefix + "curvature/ricci_scalar", measures.ricci_scalar.detach());
+  file.write_tensor(prefix + "curvature/euler_density", measures.euler_density.detach());
+  file.write_scalar(prefix + "ricci_measure", measures.ricci_measure);
+  file.write_scalar(prefix + "max_abs_ricci_scalar", measures.max_abs_ricci_scalar);
+  file.write_scalar(prefix + "mean_abs_ricci_scalar", measures.mean_abs_ricci_scalar);
+  file.write_scalar(prefix + "euler_characteristic", measures.euler_characteristic);
+  file.write_scalar(prefix + "euler_standard_error", measures.euler_standard_error);
+  CYCurvatureSummary s;
+  s.sigma = cy_accuracy(points.weights, points.omega_sq, det_g).sigma;
+  s.ricci_measure = measures.ricci_measure;
+  s.max_abs_ricci_scalar = measures.max_abs_ricci_scalar;
+  s.mean_abs_ricci_scalar = measures.mean_abs_ricci_scalar;
+  s.euler_characteristic = measures.euler_characteristic;
+  s.euler_standard_error = measures.euler_standard_error;
+  return s;
+}
+
 // /final: per-point η ratios and weights on the validation points, σ and κ, and the curvature measures when asked.
 void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface& surface,
                  const CYPointSet& validation, const CYMeasuresConfig& measures_config, CYExperimentSummary& summary) {
@@ -85,26 +108,23 @@ void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface
   file.write_scalar("final/kappa", accuracy.kappa);
   summary.sigma_final = accuracy.sigma;
   summary.kappa_final = accuracy.kappa;
-  if (measures_config.curvature) {
-    // On the CPU (the variety's polynomial and the Newton charts live there): a CPU copy of a model trained
-    // elsewhere, on the CPU copy of the first validation points.
-    KahlerPhiModel cpu_model = model;
-    cpu_model.to(at::Device(at::kCPU));
-    const CYPointSet points = cy_points_to(
-        first_points(validation, std::min(measures_config.curvature_points, validation.size())), at::kCPU);
-    const CYCurvatureMeasures measures = cy_curvature_measures(surface, points, phi_model_potential(cpu_model));
-    file.write_tensor("final/curvature/ricci_scalar", measures.ricci_scalar.detach());
-    file.write_tensor("final/curvature/euler_density", measures.euler_density.detach());
-    file.write_scalar("final/ricci_measure", measures.ricci_measure);
-    file.write_scalar("final/max_abs_ricci_scalar", measures.max_abs_ricci_scalar);
-    file.write_scalar("final/euler_characteristic", measures.euler_characteristic);
-    file.write_scalar("final/euler_standard_error", measures.euler_standard_error);
-    summary.has_curvature = true;
-    summary.ricci_measure = measures.ricci_measure;
-    summary.max_abs_ricci_scalar = measures.max_abs_ricci_scalar;
-    summary.euler_characteristic = measures.euler_characteristic;
-    summary.euler_standard_error = measures.euler_standard_error;
+  if (!measures_config.curvature) return;
+  const auto start = std::chrono::steady_clock::now();
+  // On the CPU (the variety's polynomial and the Newton charts live there): a CPU copy of a model trained
+  // elsewhere, on the CPU copy of the first validation points.
+  KahlerPhiModel cpu_model = model;
+  cpu_model.to(at::Device(at::kCPU));
+  const CYPointSet points = cy_points_to(
+      first_points(validation, std::min(measures_config.curvature_points, validation.size())), at::kCPU);
+  const at::Tensor cpu_det_g = det_g.narrow(0, 0, points.size()).to(at::kCPU);
+  summary.curvature = write_curvature(file, "final/", surface, points, phi_model_potential(cpu_model), cpu_det_g);
+  summary.has_curvature = true;
+  if (measures_config.fubini_study) {
+    file.write_scalar("final/fubini_study/sigma", cy_accuracy(points.weights, points.omega_sq, points.det_g_fs).sigma);
+    summary.fubini_study = write_curvature(file, "final/fubini_study/", surface, points, {}, points.det_g_fs);
+    summary.has_fubini_study = true;
   }
+  summary.curvature_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void check_run(const ExperimentConfig& config) {
@@ -128,10 +148,15 @@ std::vector<std::string> summary_lines(const CYExperimentSummary& s) {
       fmt::format("{:<26}{:.6f}", "kappa", s.kappa_final),
       fmt::format("{:<26}{:.6e}", "train loss (last epoch)", s.train_loss_final)};
   if (s.has_curvature) {
-    lines.push_back(fmt::format("{:<26}{:.6e}", "Ricci measure", s.ricci_measure));
-    lines.push_back(fmt::format("{:<26}{:.6e}", "max |R|", s.max_abs_ricci_scalar));
-    lines.push_back(fmt::format("{:<26}{:.4f} +- {:.4f}", "Euler characteristic", s.euler_characteristic,
-                                s.euler_standard_error));
+    const auto add = [&lines](const std::string& metric, const CYCurvatureSummary& c) {
+      lines.push_back(fmt::format("{:<26}sigma {:.6f}  Ricci measure {:.6e}  max |R| {:.6e}  mean |R| {:.6e}",
+                                  metric, c.sigma, c.ricci_measure, c.max_abs_ricci_scalar, c.mean_abs_ricci_scalar));
+      lines.push_back(fmt::format("{:<26}{:.4f} +- {:.4f}", "  Euler characteristic", c.euler_characteristic,
+                                  c.euler_standard_error));
+    };
+    if (s.has_fubini_study) add("curvature, Fubini-Study", s.fubini_study);
+    add("curvature, trained", s.curvature);
+    lines.push_back(fmt::format("{:<26}{}", "curvature time (wall)", format_duration(s.curvature_seconds)));
   }
   lines.push_back(fmt::format("{:<26}{}{}", "records", s.records,
                               s.resumed_from_epoch > 0

@@ -69,6 +69,16 @@ CYEpochResume cy_epoch_resume(const RunLifecycle& lifecycle, const std::string& 
 Hdf5File create_cy_epoch_file(const std::string& output, const std::vector<std::string>& reals,
                               const CYEpochResume& resume);
 
+// The curvature measures of one metric on the curvature points (geometry/kahler/cy_curvature.h).
+struct CYCurvatureSummary {
+  double sigma = 0.0;  // σ on the curvature points
+  double ricci_measure = 0.0;
+  double max_abs_ricci_scalar = 0.0;
+  double mean_abs_ricci_scalar = 0.0;  // volume average of |R_K|
+  double euler_characteristic = 0.0;
+  double euler_standard_error = 0.0;
+};
+
 struct CYExperimentSummary {
   int64_t epochs_done = 0;
   int64_t total_epochs = 0;
@@ -82,11 +92,11 @@ struct CYExperimentSummary {
   double wall_seconds = 0.0;      // training time (evaluations excluded)
   int64_t records = 0;            // entries of /epochs
   int64_t resumed_from_epoch = 0;  // > 0: the run continued a checkpoint taken after this epoch
-  bool has_curvature = false;     // the fields below are set only with measures.curvature
-  double ricci_measure = 0.0;
-  double max_abs_ricci_scalar = 0.0;
-  double euler_characteristic = 0.0;
-  double euler_standard_error = 0.0;
+  bool has_curvature = false;     // set only with measures.curvature
+  CYCurvatureSummary curvature;   // of the trained metric
+  bool has_fubini_study = false;  // set only with measures.fubini_study
+  CYCurvatureSummary fubini_study;  // of g_FS on the same points
+  double curvature_seconds = 0.0;   // wall time of the curvature measures (both metrics)
 };
 
 // Builds everything, trains, writes options.output (and its checkpoint). Throws nmflow::Error (config.kind must be

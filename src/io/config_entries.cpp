@@ -110,6 +110,7 @@ void add_cy_metric(std::map<std::string, std::string>& e, const ExperimentConfig
   e["training.method"] = enum_name(kPhiJetMethodNames, c.training.method);
   e["measures.curvature"] = text(c.measures.curvature);
   e["measures.curvature_points"] = text(c.measures.curvature_points);
+  e["measures.fubini_study"] = text(c.measures.fubini_study);
   e["recording.output"] = c.recording.output;
 }
 

@@ -113,6 +113,7 @@ struct CYTrainingConfig {
 struct CYMeasuresConfig {
   bool curvature = false;                  // Ricci scalar and Euler characteristic of the trained metric
   int64_t curvature_points = 2000;         // the first this many validation points (≤ points.validation)
+  bool fubini_study = false;               // also the same measures of g_FS on those points (the untrained baseline)
 };
 
 struct DonaldsonConfig {

@@ -47,7 +47,7 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"loss", {"monge_ampere", "kappa"}},
         {"optimizer", {"name", "lr", "schedule", "decay_rate", "min_lr", "schedule_steps", "clip"}},
         {"training", {"epochs", "batch_size", "eval_every", "method", "max_wall_seconds"}},
-        {"measures", {"curvature", "curvature_points"}},
+        {"measures", {"curvature", "curvature_points", "fubini_study"}},
         {"recording", {"output"}}}},
       {kDonaldson,
        {{"", {"kind", "seed", "device", "dtype", "threads", "variety", "points", "donaldson", "recording"}},
@@ -244,6 +244,10 @@ void read_free_loss(ConfigReader r, FreeMetricLossConfig& l) {
 void read_measures(ConfigReader r, CYMeasuresConfig& m, const CYPointsConfig& points) {
   m.curvature = r.boolean("curvature", m.curvature);
   m.curvature_points = r.integer("curvature_points", m.curvature_points, 1, kMaxConfigCount);
+  m.fubini_study = r.boolean("fubini_study", m.fubini_study);
+  if (m.fubini_study && !m.curvature) {
+    r.fail("fubini_study", "needs measures.curvature: true (it is the baseline of the trained metric's measures)");
+  }
   if (m.curvature && m.curvature_points > points.validation) {
     r.fail("curvature_points", "exceeds points.validation = " + std::to_string(points.validation) +
                                    " (the measures use the first validation points); allowed: 1 to " +

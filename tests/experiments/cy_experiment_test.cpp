@@ -183,11 +183,45 @@ measures: {curvature: true, curvature_points: 40}
   const Hdf5File file = Hdf5File::open(path);
   CHECK(file.shape("final/curvature/ricci_scalar") == std::vector<int64_t>{40});
   CHECK(file.shape("final/curvature/euler_density") == std::vector<int64_t>{40});
-  CHECK(scalar(file, "final/euler_characteristic") == summary.euler_characteristic);
+  CHECK(scalar(file, "final/euler_characteristic") == summary.curvature.euler_characteristic);
+  CHECK(!file.exists("final/fubini_study"));
   CHECK(scalar(file, "final/max_abs_ricci_scalar") ==
         file.read_tensor("final/curvature/ricci_scalar").abs().max().item<double>());
   CHECK(scalar(file, "final/ricci_measure") > 0.0);
   CHECK(scalar(file, "final/euler_standard_error") > 0.0);
+  std::remove(path.c_str());
+  std::remove((path + ".checkpoint").c_str());
+}
+
+TEST_CASE("measures.fubini_study adds the Fubini-Study baseline on the same curvature points", "[flows]") {
+  // All 60 validation points are curvature points, so the baseline's σ is the epoch-0 σ (g = g_FS) of /epochs.
+  const char* text = R"(kind: cy_metric
+seed: 2
+variety: {name: fermat_cubic}
+points: {train: 100, validation: 60}
+model: {hidden: [6]}
+training: {epochs: 1, batch_size: 50}
+measures: {curvature: true, curvature_points: 60, fubini_study: true}
+)";
+  const std::string path = "cy_experiment_test_fubini_study.h5";
+  const CYExperimentSummary summary = run_cy(path, text);
+  REQUIRE(summary.has_fubini_study);
+  const Hdf5File file = Hdf5File::open(path);
+  const at::Tensor sigma = file.read_tensor("epochs/sigma");
+  CHECK(std::abs(scalar(file, "final/fubini_study/sigma") - sigma[0][0].item<double>()) < 1e-12);
+  CHECK(std::abs(summary.curvature.sigma - sigma[-1][0].item<double>()) < 1e-12);
+  const at::Tensor r_fs = file.read_tensor("final/fubini_study/curvature/ricci_scalar");
+  CHECK(r_fs.sizes() == at::IntArrayRef{60});
+  // Gauss equation: a complex curve in P^2 has R_K ≤ the ambient holomorphic sectional curvature, 2π for
+  // K_FS = (1/π) log|z|², with equality only where the second fundamental form vanishes.
+  CHECK(r_fs.max().item<double>() <= 2.0 * M_PI * (1.0 + 1e-9));
+  CHECK(scalar(file, "final/fubini_study/max_abs_ricci_scalar") == r_fs.abs().max().item<double>());
+  CHECK(scalar(file, "final/fubini_study/euler_characteristic") == summary.fubini_study.euler_characteristic);
+  // The torus has χ = 0 for every metric (Chern–Gauss–Bonnet); the Monte-Carlo χ of g_FS is 0 within 4 SE.
+  CHECK(std::abs(summary.fubini_study.euler_characteristic) < 4.0 * summary.fubini_study.euler_standard_error);
+  // The trained metric's measures stay where they were, beside the baseline.
+  CHECK(scalar(file, "final/ricci_measure") == summary.curvature.ricci_measure);
+  CHECK(summary.curvature.ricci_measure != summary.fubini_study.ricci_measure);
   std::remove(path.c_str());
   std::remove((path + ".checkpoint").c_str());
 }

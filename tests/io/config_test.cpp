@@ -261,6 +261,9 @@ TEST_CASE("cy_metric: the curvature measures and the device are validated (donal
   CHECK(has(points, "test.yaml:3:47: measures.curvature_points: exceeds points.validation = 50"));
   CHECK(load_config("kind: cy_metric\nmeasures: {curvature: true}\n", "t").config.measures.curvature);
   CHECK(has(error_of("kind: cy_metric\nmeasures: {curvature: yes please}\n"), "measures.curvature: expected"));
+  const std::string baseline = error_of("kind: cy_metric\nmeasures: {fubini_study: true}\n");
+  INFO(baseline);
+  CHECK(has(baseline, "test.yaml:2:26: measures.fubini_study: needs measures.curvature: true"));
 }
 
 TEST_CASE("donaldson: k is one degree or an ascending list in 1..8, and float32 is rejected", "[io]") {

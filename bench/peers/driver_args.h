@@ -1,6 +1,6 @@
 #pragma once
-// The key=value command lines of the bench drivers (cy_training_run, cy_width_ladder,
-// nmflow_peer_cases): every key must be one of the driver's defaults.
+// The key=value command lines of nmflow_peer_cases (the peer harness's nmflow side): every key must be one of
+// the case's defaults.
 #include <cstdint>
 #include <map>
 #include <sstream>
