@@ -6,6 +6,9 @@
   real_metric_flow   (nmflow run)  <stem>_loss.png: loss and its terms vs flow time t;
                                    <stem>_scalar.png: scalar curvature at the probes vs t (band and spread);
                                    <stem>_ntk.png: NTK drift and top eigenvalues vs t when the file has /ntk
+  ricci_flow         (nmflow run)  <stem>_scalar.png: R at the probes vs t (band, mean, closed form, extinction
+                                   time) and the invariants Vol, ∫R dV, ∫R² dV; <stem>_metric.png: g_ij at three
+                                   probes vs t
   local_ricci_check  (nmflow run, nmflow check local-ricci)  <stem>_ladder.png: NN flow vs Ricci flow, max
                                    deviation vs width per case, with the tolerances and fitted exponents;
                                    <stem>_ladder_ntk.png: NTK drift and non-local mass vs width;
@@ -116,6 +119,57 @@ def plot_run_ntk(f, path, out, title):
     ax2.legend(fontsize=8)
     fig.suptitle(title)
     return save(fig, out, path.stem, "ntk")
+
+
+# --- ricci_flow -------------------------------------------------------------------------------------------------
+
+def plot_ricci_flow(f, path, out):
+    if "trajectory/step" not in f:
+        fail(f"{path} has no trajectory/step: the run wrote no record (docs/hdf5.md, Reference Ricci-flow runs)")
+    n = records(f, "trajectory", "step")
+    t = np.concatenate([[0.0], f["trajectory/time"][:n, 0]])
+    scalar = np.concatenate([f["initial/scalar"][:][None, :], f["trajectory/scalar"][:n]])  # [n + 1, P]
+    g = np.concatenate([f["initial/g"][:][None], f["trajectory/g"][:n]])  # [n + 1, P, d, d]
+    title = f"reference Ricci flow: {text_attr(f, 'family')} ({text_attr(f, 'gauge')} gauge)"
+    extinction = f.attrs.get("extinction_time")
+
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.fill_between(t, scalar.min(axis=1), scalar.max(axis=1), alpha=0.3, label="min–max over probes")
+    ax1.plot(t, scalar.mean(axis=1), lw=2, label="mean over probes")
+    if "closed_form/scalar" in f:
+        ax1.plot(t[1:], f["closed_form/scalar"][:n, 0], "k.", label="closed form")
+    if extinction is not None:
+        ax1.axvline(float(extinction), color="grey", ls=":", label=f"extinction t = {float(extinction):.6g}")
+    ax1.set_xlabel("flow time t")
+    ax1.set_ylabel("scalar curvature R")
+    ax1.legend(fontsize=8)
+    invariants = [name for name in ("volume", "total_scalar", "total_scalar_squared") if f"trajectory/terms/{name}" in f]
+    if invariants:
+        for name in invariants:
+            ax2.plot(t[1:], f[f"trajectory/terms/{name}"][:n, 0], "o-", lw=1, label=name)
+        ax2.set_yscale("symlog", linthresh=1e-3)  # ∫R dV may be 0 (Gauss–Bonnet on T²) or negative
+        ax2.set_ylabel("∫ dV, ∫ R dV, ∫ R² dV (symlog)")
+        ax2.legend(fontsize=8)
+    else:
+        ax2.plot(t, scalar.max(axis=1) - scalar.min(axis=1), lw=2)
+        ax2.set_ylabel("max R − min R over probes")
+    ax2.set_xlabel("flow time t")
+    fig.suptitle(title)
+    pngs = [save(fig, out, path.stem, "scalar")]
+
+    d = g.shape[-1]
+    fig, axes = plt.subplots(1, min(3, g.shape[1]), figsize=(12, 4), squeeze=False)
+    for p, ax in enumerate(axes[0]):
+        for i in range(d):
+            for j in range(i, d):
+                ax.plot(t, g[:, p, i, j], lw=1.5 if i == j else 1, ls="-" if i == j else "--", label=f"g_{i}{j}")
+        ax.set_xlabel("flow time t")
+        ax.set_title(f"probe {p}", fontsize=9)
+        ax.legend(fontsize=7)
+    axes[0][0].set_ylabel("metric components at the probe (chart)")
+    fig.suptitle(title)
+    pngs.append(save(fig, out, path.stem, "metric"))
+    return pngs
 
 
 # --- local_ricci_check ------------------------------------------------------------------------------------------
@@ -340,6 +394,7 @@ PLOTTERS = {
     "donaldson": plot_donaldson,
     "cy_free_metric": plot_cy_metric,
     "cy_width_ladder": plot_cy_width_ladder,
+    "ricci_flow": plot_ricci_flow,
 }
 
 

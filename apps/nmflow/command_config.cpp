@@ -32,7 +32,7 @@ void add_config_command(CLI::App& app) {
                                          "that kind at its default");
   command->add_option("--kind", options->kind,
                       "With --print-default: real_metric_flow, cy_metric, donaldson, cy_free_metric, "
-                      "cy_width_ladder or local_ricci_check")
+                      "cy_width_ladder, local_ricci_check or ricci_flow")
       ->needs(print);
   CLI::Option* check =
       command->add_option("--check", options->check, "Validate a configuration file")->check(CLI::ExistingFile);

@@ -110,6 +110,15 @@ enum class CriterionQuantity { Deviation, DerivedDeviation };
 inline constexpr EnumName<CriterionQuantity> kCriterionQuantityNames[] = {
     {CriterionQuantity::Deviation, "deviation"}, {CriterionQuantity::DerivedDeviation, "derived_deviation"}};
 
+// The starting metrics of kind ricci_flow (experiments/ricci_flow_experiment.h, docs/ricci_flow_reference.md): the
+// homogeneous families integrated as ODEs, and the grid flows on tori (conformal gauge on T², Ricci–DeTurck on T², T³).
+enum class RicciFlowFamily { RoundSphere, Hyperbolic, Su2, Berger, Nil, SphereTorus, ConformalT2, DeTurckT2, DeTurckT3 };
+inline constexpr EnumName<RicciFlowFamily> kRicciFlowFamilyNames[] = {
+    {RicciFlowFamily::RoundSphere, "round_sphere"}, {RicciFlowFamily::Hyperbolic, "hyperbolic"},
+    {RicciFlowFamily::Su2, "su2"}, {RicciFlowFamily::Berger, "berger"}, {RicciFlowFamily::Nil, "nil"},
+    {RicciFlowFamily::SphereTorus, "sphere_torus"}, {RicciFlowFamily::ConformalT2, "conformal_t2"},
+    {RicciFlowFamily::DeTurckT2, "deturck_t2"}, {RicciFlowFamily::DeTurckT3, "deturck_t3"}};
+
 // Learning-rate schedules of the Trainer (training/trainer.h).
 enum class LearningRateSchedule { Constant, Exponential, Cosine };
 inline constexpr EnumName<LearningRateSchedule> kLearningRateScheduleNames[] = {

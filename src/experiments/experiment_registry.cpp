@@ -7,6 +7,7 @@
 #include "experiments/donaldson_experiment.h"
 #include "experiments/experiment.h"
 #include "experiments/local_ricci_experiment.h"
+#include "experiments/ricci_flow_experiment.h"
 
 namespace nmflow {
 
@@ -14,7 +15,7 @@ const std::vector<ExperimentKind>& experiment_registry() {
   static const std::vector<ExperimentKind> kinds = {real_metric_flow_kind(), cy_metric_kind(), donaldson_kind(),
                                                     cy_free_metric_kind(),
                                                     cy_width_ladder_kind(),
-                                                    local_ricci_check_kind()};
+                                                    local_ricci_check_kind(), ricci_flow_kind()};
   return kinds;
 }
 

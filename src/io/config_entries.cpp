@@ -209,6 +209,73 @@ void add_local_ricci_check(std::map<std::string, std::string>& e, const Experime
   e["recording.output"] = c.recording.output;
 }
 
+std::string text(const std::vector<double>& values) {
+  std::string out;
+  for (const double v : values) out += (out.empty() ? "" : ", ") + text(v);
+  return "[" + out + "]";
+}
+
+// u₀ / g₀ as one flow list, each mode with the keys of its family (as the reader takes them).
+std::string text(const std::vector<RicciFlowFourierMode>& modes, bool metric_modes, bool three_d) {
+  std::string out;
+  for (const RicciFlowFourierMode& m : modes) {
+    std::string mode = metric_modes ? fmt::format("i: {}, j: {}, ", m.i, m.j) : "";
+    mode += fmt::format("kx: {}, ky: {}, ", m.kx, m.ky) + (three_d ? fmt::format("kz: {}, ", m.kz) : "");
+    out += (out.empty() ? "" : ", ") + fmt::format("{{{}cos: {}, sin: {}}}", mode, m.cos, m.sin);
+  }
+  return "[" + out + "]";
+}
+
+// Each family's own keys only (config_yaml_ricci_flow.cpp rejects the others).
+void add_ricci_flow(std::map<std::string, std::string>& e, const ExperimentConfig& config) {
+  using F = RicciFlowFamily;
+  const RicciFlowConfig& c = config.ricci_flow;
+  e["metric.family"] = enum_name(kRicciFlowFamilyNames, c.family);
+  switch (c.family) {
+    case F::RoundSphere:
+    case F::Hyperbolic:
+      e["metric.dim"] = text(c.dim);
+      e["metric.radius"] = text(c.radius);
+      break;
+    case F::Su2:
+    case F::Berger:
+    case F::Nil:
+      e["metric.A"] = text(c.a);
+      e["metric.B"] = text(c.b);
+      if (c.family != F::Berger) e["metric.C"] = text(c.c);
+      break;
+    case F::SphereTorus:
+      e["metric.radius"] = text(c.radius);
+      e["metric.sphere_dim"] = text(c.sphere_dim);
+      e["metric.torus_dim"] = text(c.torus_dim);
+      e["metric.lengths"] = text(c.lengths);
+      break;
+    case F::ConformalT2:
+      e["metric.u0"] = text(c.u0, false, false);
+      break;
+    case F::DeTurckT2:
+    case F::DeTurckT3:
+      e["metric.g0"] = text(c.g0, true, c.family == F::DeTurckT3);
+      break;
+  }
+  if (c.end_time > 0.0) e["flow.end_time"] = text(c.end_time);
+  if (c.extinction_fraction > 0.0) e["flow.extinction_fraction"] = text(c.extinction_fraction);
+  if (c.record_times.empty()) {
+    e["flow.records"] = text(c.records);
+  } else {
+    e["flow.record_times"] = text(c.record_times);
+  }
+  if (ricci_flow_on_grid(c.family)) {
+    e["flow.grid"] = text(c.grid);
+    e["flow.cfl"] = text(c.cfl);
+  } else {
+    e["flow.rtol"] = text(c.rtol);
+    e["flow.atol"] = text(c.atol);
+  }
+  e["recording.output"] = config.recording.output;
+  e["recording.probes"] = text(c.probes);
+}
+
 }  // namespace
 
 std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
@@ -218,6 +285,10 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
   e["threads"] = text(c.threads);
   if (c.kind == "local_ricci_check") {  // CPU, float64: no device or dtype keys
     add_local_ricci_check(e, c);
+    return e;
+  }
+  if (c.kind == "ricci_flow") {  // CPU, float64: no device or dtype keys
+    add_ricci_flow(e, c);
     return e;
   }
   e["device"] = enum_name(kDeviceChoiceNames, c.device);

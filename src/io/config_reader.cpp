@@ -217,6 +217,23 @@ std::vector<int64_t> ConfigReader::integer_list(const std::string& key, const st
   return out;
 }
 
+std::vector<double> ConfigReader::real_list(const std::string& key, const std::vector<double>& fallback,
+                                            const Interval& range) {
+  if (!has(key)) return fallback;
+  const YAML::Node value = get(key);
+  if (!value.IsSequence()) fail(key, std::string("expected a list of numbers such as [0.1, 0.2], got ") + node_kind(value));
+  std::vector<double> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const YAML::Node item = value[i];
+    double x = 0.0;
+    const std::string item_path = path_of(key) + "[" + std::to_string(i) + "]";
+    if (!item.IsScalar() || !YAML::convert<double>::decode(item, x)) fail_at(item, item_path, "expected a number");
+    if (!std::isfinite(x) || !range.contains(x)) fail_at(item, item_path, "must be in " + range.str() + ", got " + item.Scalar());
+    out.push_back(x);
+  }
+  return out;
+}
+
 std::vector<std::string> ConfigReader::choice_list(const std::string& key, const std::vector<std::string>& fallback,
                                                    const std::vector<std::string>& allowed) {
   if (!has(key)) return fallback;

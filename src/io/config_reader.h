@@ -63,6 +63,8 @@ class ConfigReader {
   std::string string(const std::string& key, const std::string& fallback);
   std::vector<int64_t> integer_list(const std::string& key, const std::vector<int64_t>& fallback, int64_t min,
                                     int64_t max);
+  // A list of numbers, each in `range`.
+  std::vector<double> real_list(const std::string& key, const std::vector<double>& fallback, const Interval& range);
   // A list of names, each one of `allowed`.
   std::vector<std::string> choice_list(const std::string& key, const std::vector<std::string>& fallback,
                                        const std::vector<std::string>& allowed);

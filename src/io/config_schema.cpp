@@ -72,6 +72,13 @@ void apply_quick(ExperimentConfig& config) {
   if (config.kind == "local_ricci_check") {
     return;  // its quick form is a config of its own, configs/checks/local_ricci_quick.yaml (docs/config.md)
   }
+  if (config.kind == "ricci_flow") {
+    RicciFlowConfig& r = config.ricci_flow;
+    r.records = std::min<int64_t>(r.records, 3);
+    r.grid = std::min<int64_t>(r.grid, 12);
+    r.probes = std::min<int64_t>(r.probes, 4);
+    return;
+  }
   config.optimizer.steps = std::min<int64_t>(config.optimizer.steps, 20);
   config.points.train = std::min<int64_t>(config.points.train, 64);
   config.points.probe = std::min<int64_t>(config.points.probe, 16);

@@ -11,12 +11,14 @@
 //   cy_width_ladder   variety, cy_points, ladder, recording.output (YAML sections variety, points, ladder, model,
 //                     optimizer, training, ntk, recording)
 //   local_ricci_check local_ricci (YAML: cases, criteria), recording.output
+//   ricci_flow        ricci_flow (YAML: metric, flow, recording.probes), recording.output
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "common/config_enums.h"
+#include "io/config_ricci_flow.h"
 
 namespace nmflow {
 
@@ -247,6 +249,7 @@ struct ExperimentConfig {
   FreeMetricLossConfig free_loss;
   CYWidthLadderConfig ladder;
   LocalRicciCheckConfig local_ricci;
+  RicciFlowConfig ricci_flow;
 };
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
@@ -260,6 +263,8 @@ struct ExperimentConfig {
 //                     16 and 32, the first seed, the first two regimes, 2 epochs of 10 steps (batch = train/10), σ
 //                     every epoch, at most 4 eigenvalues.
 //   local_ricci_check unchanged: its quick form is a config of its own (configs/checks/local_ricci_quick.yaml).
+//   ricci_flow        at most 3 records (explicit record_times are kept), grids of at most 12 points per axis, at
+//                     most 4 probes.
 void apply_quick(ExperimentConfig& config);
 
 }  // namespace nmflow

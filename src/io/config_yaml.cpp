@@ -180,6 +180,10 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
     read_local_ricci_check(context, root, root_node, c);
     return c;
   }
+  if (c.kind == "ricci_flow") {
+    read_ricci_flow(context, root, root_node, c);
+    return c;
+  }
   const auto section = [&](const std::string& name) { return kind_section(context, root, root_node, name, kind); };
   const int64_t dim = read_manifold(section("manifold"), c.manifold);
   read_points(section("points"), c.points);

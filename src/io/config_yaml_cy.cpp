@@ -1,7 +1,7 @@
 // Schema of the Calabi–Yau kinds of `nmflow run` (docs/config.md, "Calabi–Yau kinds"): `cy_metric` (the Kähler
 // φ-model trained on the Monge–Ampère loss), `donaldson` (balanced metrics), `cy_free_metric` (the free metric
 // models with the Kähler and transition losses) and `cy_width_ladder` (the Halverson–Ruehle width ladder), plus the
-// table of which keys each kind (local_ricci_check too) takes, so that a key of one kind inside another is named as such.
+// table of which keys each kind (local_ricci_check and ricci_flow too) takes, so that a key of one kind inside another is named as such.
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -23,6 +23,7 @@ const std::string kDonaldson = "donaldson";
 const std::string kFree = "cy_free_metric";
 const std::string kLadder = "cy_width_ladder";
 const std::string kLocalRicci = "local_ricci_check";
+const std::string kRicciFlow = "ricci_flow";
 
 using SectionKeys = std::map<std::string, std::vector<std::string>>;
 
@@ -81,7 +82,12 @@ const std::map<std::string, SectionKeys>& key_table() {
         {"cases", {"name", "manifold", "head", "features", "bandwidth", "probes", "final_time", "learning_rate",
                    "observations", "frequencies", "a0", "b0", "points", "grid", "probe_grid", "reference_grid", "u0"}},
         {"criteria", {"test", "ladder", "along", "quantity", "threshold"}},
-        {"recording", {"output"}}}}};
+        {"recording", {"output"}}}},
+      {kRicciFlow,
+       {{"", {"kind", "seed", "threads", "metric", "flow", "recording"}},
+        {"metric", {"family", "dim", "radius", "A", "B", "C", "sphere_dim", "torus_dim", "lengths", "u0", "g0"}},
+        {"flow", {"end_time", "extinction_fraction", "records", "record_times", "rtol", "atol", "grid", "cfl"}},
+        {"recording", {"output", "probes"}}}}};
   return table;
 }
 
@@ -112,6 +118,11 @@ std::string foreign_key_hint(const std::string& kind, const std::string& section
   if (kind == kLocalRicci && section == "") {
     if (key == "device" || key == "dtype") return " (the check runs on the CPU in float64)";
     if (key == "manifold") return " (each case names its own: cases[i].manifold)";
+    return "";
+  }
+  if (kind == kRicciFlow && section == "") {
+    if (key == "device" || key == "dtype") return " (the reference flows run on the CPU in float64)";
+    if (key == "manifold") return " (ricci_flow takes metric.family instead)";
     return "";
   }
   if (section == "" && key == "manifold") return " (Calabi–Yau kinds take a variety instead)";
@@ -387,7 +398,7 @@ YAML::Node section_node(const YAML::Node& parent, const std::string& section) {
 }  // namespace
 
 const std::vector<std::string>& experiment_kinds() {
-  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree, kLadder, kLocalRicci};
+  static const std::vector<std::string> kinds = {kReal, kCY, kDonaldson, kFree, kLadder, kLocalRicci, kRicciFlow};
   return kinds;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Internal to src/io (config_yaml.cpp, config_yaml_cy.cpp, config_yaml_local_ricci.cpp): which keys each experiment
+// Internal to src/io (config_yaml.cpp, config_yaml_cy.cpp, config_yaml_local_ricci.cpp, config_yaml_ricci_flow.cpp): which keys each experiment
 // kind takes in each section, and the readers of the Calabi–Yau kinds and of local_ricci_check. A key another kind
 // takes is rejected with a message naming that kind rather than with a bare "unknown key".
 #include <yaml-cpp/yaml.h>
@@ -16,7 +16,7 @@ namespace nmflow {
 
 constexpr int64_t kMaxConfigCount = int64_t{1} << 40;
 
-// real_metric_flow, cy_metric, donaldson, cy_free_metric, cy_width_ladder, local_ricci_check.
+// real_metric_flow, cy_metric, donaldson, cy_free_metric, cy_width_ladder, local_ricci_check, ricci_flow.
 const std::vector<std::string>& experiment_kinds();
 
 // The keys `kind` takes in `section` ("" = the top level; "points", "model", …; for a list of mappings such as
@@ -53,5 +53,8 @@ void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, c
 // Read the cases, criteria and recording of kind local_ricci_check (config_yaml_local_ricci.cpp).
 void read_local_ricci_check(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                             const YAML::Node& root_node, ExperimentConfig& config);
+// Read the metric, flow and recording sections of kind ricci_flow (config_yaml_ricci_flow.cpp).
+void read_ricci_flow(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
+                     const YAML::Node& root_node, ExperimentConfig& config);
 
 }  // namespace nmflow

@@ -51,7 +51,7 @@ at::Tensor euler_points(int64_t count) {
 }
 
 // −2 Ric of the chart metric g = Eᵀ diag(λ(y)) E expressed in the invariant frame X_a = (E⁻¹)_{·a}, against the
-// ODE's velocity (diagonal) and its scalar curvature.
+// ODE's velocity (diagonal) and its scalar curvature; and the ODE's chart Ricci tensor against the engine's.
 void check_velocity_against_engine(const HomogeneousRicciOde& ode, const std::vector<double>& y, const at::Tensor& x,
                                    const MetricJet& jet) {
   const CurvatureReference curvature = curvature_reference(jet);
@@ -62,6 +62,7 @@ void check_velocity_against_engine(const HomogeneousRicciOde& ode, const std::ve
   INFO(ode.name());
   CHECK_CLOSE(-2.0 * ricci_frame, expected, 1e-10);
   CHECK_CLOSE(curvature.scalar, at::full({x.size(0)}, ode.scalar_curvature(y), at::kDouble), 1e-10);
+  CHECK_CLOSE(ode.ricci(x, y), curvature.ricci, 1e-10);
 }
 
 MetricJet autograd_jet_of(const HomogeneousRicciOde& ode, const std::vector<double>& y, const at::Tensor& x) {

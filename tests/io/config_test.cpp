@@ -510,7 +510,8 @@ TEST_CASE("An empty configuration is refused with what to write instead", "[io]"
 
 TEST_CASE("Every kind's defaults print as YAML that loads back to the same configuration", "[io]") {
   for (const char* kind :
-       {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder", "local_ricci_check"}) {
+       {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder", "local_ricci_check",
+        "ricci_flow"}) {
     INFO(kind);
     const std::string text = default_config_yaml(kind);
     INFO(text);
@@ -523,7 +524,8 @@ TEST_CASE("Every kind's defaults print as YAML that loads back to the same confi
   CHECK(has(default_config_yaml("cy_metric"), "training:\n  batch_size: 1000\n"));
   CHECK(has(default_config_yaml("cy_width_ladder"), "ladder:\n  depth: 1\n  regimes: [adam, sgd, linearised_adam]\n"));
   CHECK_THROWS_WITH(default_config_yaml("ricci"), "--kind: unknown experiment kind 'ricci'; allowed: real_metric_flow, "
-                                                  "cy_metric, donaldson, cy_free_metric, cy_width_ladder, local_ricci_check");
+                                                  "cy_metric, donaldson, cy_free_metric, cy_width_ladder, local_ricci_check, "
+                                                  "ricci_flow");
 }
 
 TEST_CASE("local_ricci_check: cases and criteria are lists whose errors name the element, cases[i].key", "[io]") {

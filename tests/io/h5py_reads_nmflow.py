@@ -1,8 +1,8 @@
 """h5py reads what nmflow writes: dtypes, shapes, complex layout, bool enum, strings, extendible data.
 
-Usage: h5py_reads_nmflow.py [--fixture FILE] [--sample FILE] [--hypersurface FILE]
+Usage: h5py_reads_nmflow.py [--fixture FILE] [--sample FILE] [--hypersurface FILE] [--ricci-flow FILE]
 --fixture: written by `io_tests "[.h5py_fixture]"`; --sample: by `nmflow sample --manifold`;
---hypersurface: by `nmflow sample --hypersurface`.
+--hypersurface: by `nmflow sample --hypersurface`; --ricci-flow: by `nmflow run configs/berger_ricci_flow.yaml`.
 Exits 77 (CTest: skipped) with a printed reason when numpy or h5py is missing.
 """
 import sys
@@ -74,9 +74,32 @@ def check_hypersurface(path):
         check(0.3 < f.attrs["sigma_fs"] < 0.45, f"sigma_fs {f.attrs['sigma_fs']}")
 
 
+def check_ricci_flow(path):
+    """The Berger run of kind ricci_flow (docs/hdf5.md, "Reference Ricci-flow runs")."""
+    with h5py.File(path, "r") as f:
+        check(f.attrs["kind"] == "ricci_flow" and f.attrs["family"] == "berger", "ricci_flow kind and family")
+        check(f.attrs["status"] == "complete", f"ricci_flow status {f.attrs['status']}")
+        n = f["trajectory/step"].shape[0]
+        check(n == f.attrs["total_records"] and f["trajectory/step"].dtype == np.int64, "ricci_flow record count")
+        t = f["trajectory/time"][:n, 0]
+        check(np.all(np.diff(t) > 0) and t[-1] < f.attrs["extinction_time"], "ricci_flow times ascend before extinction")
+        check(abs(f.attrs["extinction_time"] / f.attrs["extinction_time_closed_form"] - 1) < 1e-8,
+              "ricci_flow extinction time vs closed form")
+        g = f["trajectory/g"][:n]
+        p = f["points/probe_x"].shape[0]
+        check(g.shape == (n, p, 3, 3) and np.allclose(g, g.transpose(0, 1, 3, 2)), f"ricci_flow g {g.shape}")
+        check(f["trajectory/ricci"].shape == g.shape and f["trajectory/scalar"].shape == (n, p), "ricci_flow Ric, R")
+        names = f["trajectory"].attrs["term_names"].split(",")
+        check(names == ["A", "B", "volume", "total_scalar", "total_scalar_squared"], f"ricci_flow terms {names}")
+        a, b = f["trajectory/terms/A"][:n, 0], f["trajectory/terms/B"][:n, 0]
+        check(np.allclose(f["trajectory/scalar"][:n, 0], 8 / a - 2 * b / a**2, rtol=1e-12, atol=0),
+              "ricci_flow R = 8/A - 2B/A^2")
+
+
 def main():
     args = sys.argv[1:]
-    checks = {"--fixture": check_fixture, "--sample": check_sample, "--hypersurface": check_hypersurface}
+    checks = {"--fixture": check_fixture, "--sample": check_sample, "--hypersurface": check_hypersurface,
+              "--ricci-flow": check_ricci_flow}
     if not args or len(args) % 2 or any(flag not in checks for flag in args[::2]):
         print(__doc__)
         sys.exit(2)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """tools/plot_run.py on every kind it plots, from small synthetic files written here with h5py in the layouts of
 docs/hdf5.md (real_metric_flow with and without /ntk, local_ricci_check, ntk, cy_metric, donaldson,
-cy_free_metric, cy_width_ladder), plus the errors: an unknown kind and a file without one. Each plot must print the
+cy_free_metric, cy_width_ladder, ricci_flow), plus the errors: an unknown kind and a file without one. Each plot must print the
 PNG paths it promises and write non-empty PNG files. Exit 77 (skipped) without h5py/matplotlib.
 
     python tests/io/plot_run_kinds.py --script tools/plot_run.py --work DIR
@@ -46,6 +46,26 @@ def write_real_metric_flow(path, ntk):
             f["ntk/nonlocal_mass"] = np.array([0.4, 0.41, 0.42])
             f["ntk/top_eigenvalues"] = np.array([[5.0, 2.0, 1.0], [5.1, 2.1, 0.9], [5.2, 2.2, 0.8]])
             f["ntk/step"] = np.arange(3) * 40
+
+
+def write_ricci_flow(path, compact):
+    """A reference Ricci-flow trajectory (kind ricci_flow): R and g at 4 probes of a shrinking round S^3, with the
+    closed form and, when compact, the invariants as record terms."""
+    t = np.linspace(0.05, 0.2, 4)
+    rho = 1.0 - 4.0 * t
+    with h5py.File(path, "w") as f:
+        f.attrs.update({"kind": "ricci_flow", "family": "round_sphere", "gauge": "invariant_frame",
+                        "extinction_time": 0.25})
+        records(f, "trajectory/time", t, np.float64)
+        records(f, "trajectory/terms/rho", rho, np.float64)
+        if compact:
+            records(f, "trajectory/terms/volume", 2 * np.pi ** 2 * rho ** 1.5, np.float64)
+        records(f, "closed_form/scalar", 6.0 / rho, np.float64)
+        f["trajectory/scalar"] = np.outer(6.0 / rho, np.ones(4))
+        f["trajectory/g"] = rho[:, None, None, None] * np.eye(3)[None, None] * np.ones((4, 4, 1, 1))
+        f["initial/scalar"] = np.full(4, 6.0)
+        f["initial/g"] = np.tile(np.eye(3), (4, 1, 1))
+        records(f, "trajectory/step", np.arange(1, 5), np.int64)
 
 
 def write_local_ricci(path):
@@ -172,6 +192,8 @@ def main():
         "synthetic_cy_free_metric": (lambda p: write_cy_metric(p, final=True, kind="cy_free_metric"),
                                      ["sigma", "sigma_hist"]),
         "synthetic_cy_width_ladder": (write_cy_width_ladder, ["ladder"]),
+        "synthetic_ricci_flow": (lambda p: write_ricci_flow(p, compact=True), ["scalar", "metric"]),
+        "synthetic_ricci_flow_noncompact": (lambda p: write_ricci_flow(p, compact=False), ["scalar", "metric"]),
     }
     failures = []
     for stem, (write, plots) in cases.items():

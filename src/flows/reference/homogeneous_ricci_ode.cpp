@@ -149,6 +149,14 @@ at::Tensor HomogeneousRicciOde::metric(const at::Tensor& x, const std::vector<do
   return at::einsum("a,pab,pac->pbc", {weights, e, e});
 }
 
+at::Tensor HomogeneousRicciOde::ricci(const at::Tensor& x, const std::vector<double>& y) const {
+  check_coefficients(y, "HomogeneousRicciOde::ricci");
+  const at::Tensor e = coframe(x);  // [P, n, n]
+  std::vector<double> ricci_frame = frame_weights(velocity(y));
+  for (double& r : ricci_frame) r *= -0.5;
+  return at::einsum("a,pab,pac->pbc", {at::tensor(ricci_frame, e.options()), e, e});
+}
+
 void HomogeneousRicciOde::check_coefficients(const std::vector<double>& y, const char* who) const {
   NMFLOW_CHECK(static_cast<int64_t>(y.size()) == num_coefficients(), who, ": ", name(), " has ",
                num_coefficients(), " coefficients, got ", y.size());

@@ -32,6 +32,9 @@ class HomogeneousRicciOde {
 
   // x: [P, n] → g: [P, n, n] = Eᵀ diag(λ(y)) E, differentiable in x.
   at::Tensor metric(const at::Tensor& x, const std::vector<double>& y) const;
+  // x: [P, n] → Ric: [P, n, n] = Eᵀ diag(−½ dλ/dt) E: the frame is Ricci-diagonal and ∂_t λ_a = −2 Ric_aa, with
+  // λ = frame_weights(y) linear in y for every family, so dλ/dt = frame_weights(velocity(y)).
+  at::Tensor ricci(const at::Tensor& x, const std::vector<double>& y) const;
   // Throws nmflow::Error unless y has num_coefficients() finite entries with all frame weights > 0.
   void check_coefficients(const std::vector<double>& y, const char* who) const;
 };

@@ -109,7 +109,7 @@ void RicciDeTurckFlow::step(double dt) {
   }
 }
 
-FlowObservation RicciDeTurckFlow::observe(const at::Tensor& probes) const {
+MetricJet RicciDeTurckFlow::jet_at(const at::Tensor& probes) const {
   const int64_t n = grid_.dim;
   const int64_t p = probes.size(0);
   const int64_t nn = n * n;
@@ -121,7 +121,11 @@ FlowObservation RicciDeTurckFlow::observe(const at::Tensor& probes) const {
   const at::Tensor g = values.narrow(0, 0, nn).reshape({n, n, p}).permute({2, 0, 1});
   const at::Tensor dg = values.narrow(0, nn, nn * n).reshape({n, n, n, p}).permute({3, 2, 0, 1});
   const at::Tensor d2g = values.narrow(0, nn + nn * n, nn * n * n).reshape({n, n, n, n, p}).permute({4, 2, 3, 0, 1});
-  const MetricJet jet{g.contiguous(), dg.contiguous(), d2g.contiguous()};
+  return {g.contiguous(), dg.contiguous(), d2g.contiguous()};
+}
+
+FlowObservation RicciDeTurckFlow::observe(const at::Tensor& probes) const {
+  const MetricJet jet = jet_at(probes);
   return {jet.g.to(probes.options()), curvature_reference(jet).scalar.to(probes.options())};
 }
 

@@ -32,6 +32,8 @@ class RicciDeTurckFlow : public Flow {
   const PeriodicGrid& grid() const { return grid_; }
   at::Tensor metric() const;                 // [N^n, n, n] at grid.points()
   MetricJet grid_jet() const;                // spectral 2-jet at grid.points()
+  // probes: [P, n] → the 2-jet of g at the probes, g, ∂g and ∂²g interpolated spectrally (what observe() uses).
+  MetricJet jet_at(const at::Tensor& probes) const;
   at::Tensor scalar_curvature() const;       // [N^n]
   at::Tensor volume_density() const;         // [N^n] √det g
   double volume() const;                     // ∫ √det g d^n x
