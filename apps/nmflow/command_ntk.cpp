@@ -79,21 +79,21 @@ MethodResult time_method(const NeuralMetric& model, const at::Tensor& x, NtkMeth
   return r;
 }
 
-std::string model_summary(const ExperimentConfig& c) {
+std::string model_summary(const ModelConfig& model) {
   std::vector<std::string> widths;
-  for (int64_t w : c.model.hidden) widths.push_back(std::to_string(w));
-  return fmt::format("{} head, hidden [{}] {}, {} parameterisation", enum_name(kMetricHeadKindNames, c.model.head),
-                     join(widths, ", "), enum_name(kActivationNames, c.model.activation),
-                     enum_name(kParameterisationNames, c.model.parameterisation));
+  for (int64_t w : model.hidden) widths.push_back(std::to_string(w));
+  return fmt::format("{} head, hidden [{}] {}, {} parameterisation", enum_name(kMetricHeadKindNames, model.head),
+                     join(widths, ", "), enum_name(kActivationNames, model.activation),
+                     enum_name(kParameterisationNames, model.parameterisation));
 }
 
 // The analytic kernel exists for the symmetric head with relu/erf/sin/cos in the NTK parameterisation
 // (ntk/frozen_ntk.h); model.init_scale rescales the readout, which the infinite-width recursion does not know.
-at::Tensor frozen_kernel(const ExperimentConfig& c, const NeuralMetric& model, const at::Tensor& x) {
-  if (c.model.init_scale != 1.0) {
+at::Tensor frozen_kernel(const ModelConfig& config, const NeuralMetric& model, const at::Tensor& x) {
+  if (config.init_scale != 1.0) {
     throw UsageError(fmt::format("--frozen: the infinite-width kernel assumes model.init_scale = 1, got {} "
                                  "(add --set model.init_scale=1)",
-                                 c.model.init_scale));
+                                 config.init_scale));
   }
   return blame_option("--frozen", [&] { return frozen_metric_ntk(model, x, x); });
 }
@@ -102,6 +102,7 @@ void write_file(Hdf5File& file, const ExperimentConfig& c, const LoadedConfig& l
                 const std::string& device, const at::Tensor& x, const at::Tensor& weights,
                 const std::vector<MethodResult>& results, const at::Tensor& eigenvalues, double nonlocal,
                 const at::Tensor& frozen, double frozen_gap, int64_t parameters) {
+  const RealMetricFlowConfig& s = c.sections<RealMetricFlowConfig>();
   const MethodResult& reference = results.front();
   std::vector<std::string> names;
   std::vector<double> seconds, differences;
@@ -118,13 +119,13 @@ void write_file(Hdf5File& file, const ExperimentConfig& c, const LoadedConfig& l
   file.write_tensor("methods/max_relative_difference", at::tensor(differences, at::kDouble));
   file.write_string_attribute("methods", "names", join(names, ","));
   file.write_string_attribute("/", "kind", "ntk");
-  file.write_string_attribute("/", "manifold", c.manifold.name);
-  file.write_string_attribute("/", "sampler", c.manifold.sampler);
-  file.write_string_attribute("/", "head", enum_name(kMetricHeadKindNames, c.model.head));
-  file.write_string_attribute("/", "activation", enum_name(kActivationNames, c.model.activation));
-  file.write_string_attribute("/", "parameterisation", enum_name(kParameterisationNames, c.model.parameterisation));
+  file.write_string_attribute("/", "manifold", s.manifold.name);
+  file.write_string_attribute("/", "sampler", s.manifold.sampler);
+  file.write_string_attribute("/", "head", enum_name(kMetricHeadKindNames, s.model.head));
+  file.write_string_attribute("/", "activation", enum_name(kActivationNames, s.model.activation));
+  file.write_string_attribute("/", "parameterisation", enum_name(kParameterisationNames, s.model.parameterisation));
   std::vector<std::string> widths;
-  for (int64_t w : c.model.hidden) widths.push_back(std::to_string(w));
+  for (int64_t w : s.model.hidden) widths.push_back(std::to_string(w));
   file.write_string_attribute("/", "hidden", join(widths, ","));
   file.write_int_attribute("/", "parameters", parameters);
   file.write_int_attribute("/", "points", x.size(0));
@@ -149,6 +150,7 @@ void run_ntk(const NtkOptions& o, const Invocation& invocation) {
   if (c.kind != "real_metric_flow") {
     throw UsageError(fmt::format("{}: kind '{}' has no NTK builder; allowed: real_metric_flow", o.file, c.kind));
   }
+  const RealMetricFlowConfig& s = c.sections<RealMetricFlowConfig>();
   ComputeOptions compute;
   compute.device = enum_name(kDeviceChoiceNames, c.device);
   compute.dtype = enum_name(kPrecisionNames, c.dtype);
@@ -156,10 +158,10 @@ void run_ntk(const NtkOptions& o, const Invocation& invocation) {
   const ComputeSetup setup = apply_compute_options(compute);
   OutputFile output(o.output);
 
-  const std::unique_ptr<ReferenceMetric> reference = make_reference_metric(c.manifold.name, c.manifold.params);
+  const std::unique_ptr<ReferenceMetric> reference = make_reference_metric(s.manifold.name, s.manifold.params);
   const int64_t n = reference->dim();
-  const std::unique_ptr<Sampler> sampler = make_sampler(c.manifold.sampler, c.manifold.sampler_params);
-  const PointSet probes = experiment_probe_points(c, *sampler, o.points > 0 ? o.points : c.points.probe);
+  const std::unique_ptr<Sampler> sampler = make_sampler(s.manifold.sampler, s.manifold.sampler_params);
+  const PointSet probes = experiment_probe_points(c, *sampler, o.points > 0 ? o.points : s.points.probe);
   const at::Tensor x = probes.x.to(at::TensorOptions().dtype(setup.dtype).device(setup.device));
   const NeuralMetric model = make_experiment_network(c, n, setup.device);
   int64_t parameters = 0;
@@ -170,13 +172,13 @@ void run_ntk(const NtkOptions& o, const Invocation& invocation) {
     throw UsageError(fmt::format("--eigenvalues: {} exceeds the kernel's size B·p = {}", o.eigenvalues, size));
   }
 
-  fmt::print("nmflow ntk: {} — {} (n = {}), {}, {} parameters [{}, {}]\n", o.file, c.manifold.name, n,
-             model_summary(c), parameters, setup.device.str(), dtype_name(setup.dtype));
+  fmt::print("nmflow ntk: {} — {} (n = {}), {}, {} parameters [{}, {}]\n", o.file, s.manifold.name, n,
+             model_summary(s.model), parameters, setup.device.str(), dtype_name(setup.dtype));
   fmt::print("metric-NTK Θ(x, x) of the network at initialisation on {} probe points: [{}, {}] (p = {} packed "
              "components per point)\n",
              x.size(0), size, size, p);
   // The analytic kernel first: a model it does not cover fails before the expensive methods run.
-  const at::Tensor frozen = o.frozen ? frozen_kernel(c, model, x) : at::Tensor();
+  const at::Tensor frozen = o.frozen ? frozen_kernel(s.model, model, x) : at::Tensor();
   std::vector<MethodResult> results;
   for (NtkMethod method : methods) {
     MethodResult r = time_method(model, x, method);

@@ -37,24 +37,26 @@ const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "tr
 
 
 KahlerPhiModelConfig phi_model_config(const ExperimentConfig& c) {
+  const PhiModelConfig& model = c.sections<CYMetricConfig>().model;
   KahlerPhiModelConfig m;
-  m.inputs = c.phi_model.inputs;
-  m.hidden = c.phi_model.hidden;
-  m.activation = c.phi_model.activation;
-  m.parameterisation = c.phi_model.parameterisation;
-  m.sigma_w = c.phi_model.sigma_w;
-  m.sigma_b = c.phi_model.sigma_b;
+  m.inputs = model.inputs;
+  m.hidden = model.hidden;
+  m.activation = model.activation;
+  m.parameterisation = model.parameterisation;
+  m.sigma_w = model.sigma_w;
+  m.sigma_b = model.sigma_b;
   m.seed = c.seed;
   m.dtype = precision_dtype(c.dtype);
   return m;
 }
 
 CYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
+  const CYMetricConfig& s = c.sections<CYMetricConfig>();
   CYTrainingOptions o;
-  static_cast<CYEpochOptions&>(o) = cy_epoch_options(c, steps_per_epoch);
-  o.weighting = c.cy_loss.monge_ampere;
-  o.kappa = c.cy_loss.kappa;
-  o.method = c.training.method;
+  static_cast<CYEpochOptions&>(o) = cy_epoch_options(s.optimizer, s.training, c.seed, steps_per_epoch);
+  o.weighting = s.loss.monge_ampere;
+  o.kappa = s.loss.kappa;
+  o.method = s.training.method;
   return o;
 }
 
@@ -65,11 +67,12 @@ CYPointSet first_points(const CYPointSet& points, int64_t n) {
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, const std::string& status) {
-  file.write_int_attribute("/", "total_epochs", c.training.epochs);
-  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, c.optimizer.name));
-  file.write_string_attribute("/", "monge_ampere", enum_name(kMongeAmpereWeightingNames, c.cy_loss.monge_ampere));
-  file.write_string_attribute("/", "kappa", enum_name(kMongeAmpereKappaNames, c.cy_loss.kappa));
-  write_cy_run_attributes(file, c, o, surface, status);
+  const CYMetricConfig& s = c.sections<CYMetricConfig>();
+  file.write_int_attribute("/", "total_epochs", s.training.epochs);
+  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, s.optimizer.name));
+  file.write_string_attribute("/", "monge_ampere", enum_name(kMongeAmpereWeightingNames, s.loss.monge_ampere));
+  file.write_string_attribute("/", "kappa", enum_name(kMongeAmpereKappaNames, s.loss.kappa));
+  write_cy_run_attributes(file, c, s.variety, s.points, o, surface, status);
 }
 
 // The curvature measures of one metric (phi empty: g_FS) on `points` (CPU), written under `prefix` ("final/" for the
@@ -168,22 +171,23 @@ std::vector<std::string> summary_lines(const CYExperimentSummary& s) {
 
 }  // namespace
 
-CYEpochOptions cy_epoch_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
+CYEpochOptions cy_epoch_options(const OptimizerConfig& optimizer, const CYTrainingConfig& training, uint64_t seed,
+                                int64_t steps_per_epoch) {
   CYEpochOptions o;
   TrainerOptions& t = o.trainer;
-  t.optimizer.kind = c.optimizer.name;
-  t.learning_rate = c.optimizer.lr;
-  t.schedule = c.optimizer.schedule;
-  t.decay_rate = c.optimizer.decay_rate;
-  t.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps
-                                                    : std::max<int64_t>(1, c.training.epochs * steps_per_epoch);
-  t.min_learning_rate = c.optimizer.min_lr;
-  t.clip_grad_norm = c.optimizer.clip;
-  t.seed = c.seed;
-  o.epochs = c.training.epochs;
-  o.batch_size = c.training.batch_size;
-  o.eval_every = c.training.eval_every;
-  o.max_wall_seconds = c.training.max_wall_seconds;
+  t.optimizer.kind = optimizer.name;
+  t.learning_rate = optimizer.lr;
+  t.schedule = optimizer.schedule;
+  t.decay_rate = optimizer.decay_rate;
+  t.schedule_steps = optimizer.schedule_steps > 0 ? optimizer.schedule_steps
+                                                  : std::max<int64_t>(1, training.epochs * steps_per_epoch);
+  t.min_learning_rate = optimizer.min_lr;
+  t.clip_grad_norm = optimizer.clip;
+  t.seed = seed;
+  o.epochs = training.epochs;
+  o.batch_size = training.batch_size;
+  o.eval_every = training.eval_every;
+  o.max_wall_seconds = training.max_wall_seconds;
   return o;
 }
 
@@ -228,30 +232,31 @@ Hypersurface variety_hypersurface(const VarietyConfig& variety) {
   return make_hypersurface(variety.name, params);
 }
 
-void check_cy_points_fit(const Hypersurface& surface, const ExperimentConfig& config) {
+void check_cy_points_fit(const Hypersurface& surface, const CYPointsConfig& points) {
   check_memory_fits("points.train + points.validation",
-                    static_cast<double>(config.cy_points.train) + static_cast<double>(config.cy_points.validation),
+                    static_cast<double>(points.train) + static_cast<double>(points.validation),
                     cy_point_set_bytes_per_point(surface), "points", "; lower points.train or points.validation");
 }
 
-CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config) {
-  return sample_cy_points(surface, config.cy_points.train, config.seed);
+CYPointSet sample_train_points(const Hypersurface& surface, const CYPointsConfig& points, uint64_t seed) {
+  return sample_cy_points(surface, points.train, seed);
 }
 
-CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config) {
-  return sample_cy_points(surface, config.cy_points.validation, config.seed ^ kValidationSeedOffset);
+CYPointSet sample_validation_points(const Hypersurface& surface, const CYPointsConfig& points, uint64_t seed) {
+  return sample_cy_points(surface, points.validation, seed ^ kValidationSeedOffset);
 }
 
-void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
+void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const VarietyConfig& variety,
+                             const CYPointsConfig& points, const ExperimentRunOptions& o,
                              const Hypersurface& surface, const std::string& status) {
   file.write_string_attribute("/", "kind", c.kind);
-  file.write_string_attribute("/", "variety", c.variety.name);
+  file.write_string_attribute("/", "variety", variety.name);
   file.write_string_attribute("/", "hypersurface", surface.name());
-  file.write_double_attribute("/", "psi_re", c.variety.psi_re);
-  file.write_double_attribute("/", "psi_im", c.variety.psi_im);
+  file.write_double_attribute("/", "psi_re", variety.psi_re);
+  file.write_double_attribute("/", "psi_im", variety.psi_im);
   file.write_int_attribute("/", "dim", surface.dim());
-  file.write_int_attribute("/", "train_points", c.cy_points.train);
-  file.write_int_attribute("/", "validation_points", c.cy_points.validation);
+  file.write_int_attribute("/", "train_points", points.train);
+  file.write_int_attribute("/", "validation_points", points.validation);
   file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
   file.write_string_attribute("/", "status", status);
   write_provenance(file, {o.config_text, static_cast<int64_t>(c.seed), o.device, o.command_line, o.start_time});
@@ -260,18 +265,20 @@ void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& c, const Ex
 CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
                                       const RunHooks& hooks) {
   check_run(config);
-  const Hypersurface surface = variety_hypersurface(config.variety);
+  const CYMetricConfig& sections = config.sections<CYMetricConfig>();
+  const Hypersurface surface = variety_hypersurface(sections.variety);
   // The samplers run on the CPU (seeded, so a run's points do not depend on the device); training and evaluation
   // run on options.device.
   const at::Device device(options.device.empty() ? "cpu" : options.device);
-  check_cy_points_fit(surface, config);
-  const CYPointSet train = cy_points_to(sample_train_points(surface, config), device);
-  const CYPointSet validation = cy_points_to(sample_validation_points(surface, config), device);
+  check_cy_points_fit(surface, sections.points);
+  const CYPointSet train = cy_points_to(sample_train_points(surface, sections.points, config.seed), device);
+  const CYPointSet validation =
+      cy_points_to(sample_validation_points(surface, sections.points, config.seed), device);
   KahlerPhiModel model(phi_model_config(config), surface.n_coords());
   model.to(device);
   CYExperimentSummary summary;
-  summary.total_epochs = config.training.epochs;
-  summary.steps_per_epoch = train.size() / config.training.batch_size;
+  summary.total_epochs = sections.training.epochs;
+  summary.steps_per_epoch = train.size() / sections.training.batch_size;
   const CYTrainingOptions training = training_options(config, summary.steps_per_epoch);
 
   // Checkpoint next to the output (run_lifecycle.h): written at every evaluation, continued by --resume.
@@ -320,13 +327,13 @@ CYExperimentSummary run_cy_experiment(const ExperimentConfig& config, const Expe
   file.flush();
   const auto on_record = [&](const CYEpochRecord& r) {
     append(r);
-    hooks.progress(epoch_progress(r, config.training.epochs));
+    hooks.progress(epoch_progress(r, sections.training.epochs));
   };
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
   lifecycle.run(file, [&] {
     train_phi_model(model, train, validation, training_run, on_record);
-    summary.interrupted = stopped && summary.epochs_done < config.training.epochs;
-    write_final(file, model, surface, validation, config.measures, summary);
+    summary.interrupted = stopped && summary.epochs_done < sections.training.epochs;
+    write_final(file, model, surface, validation, sections.measures, summary);
   });
   lifecycle.end(file, summary.interrupted);
   return summary;
@@ -337,10 +344,11 @@ ExperimentKind cy_metric_kind() {
   ExperimentKind kind;
   kind.name = "cy_metric";
   kind.resumable = true;
-  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+  kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
+    const CYMetricConfig& c = config.sections<CYMetricConfig>();
     return fmt::format("{}, phi-model {} x {} epochs of batch {}, {} + {} points", c.variety.name,
                        enum_name(kOptimizerKindNames, c.optimizer.name), c.training.epochs, c.training.batch_size,
-                       c.cy_points.train, c.cy_points.validation);
+                       c.points.train, c.points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const CYExperimentSummary summary = run_cy_experiment(c, o, hooks);

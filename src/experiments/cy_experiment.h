@@ -31,23 +31,27 @@ class Hdf5File;
 // The variety of a validated config (make_hypersurface with ψ for the Dwork members).
 Hypersurface variety_hypersurface(const VarietyConfig& variety);
 
-// The training (or balancing) points and the validation points of a CY config: line-sampler points drawn from
-// `seed` and from seed ^ 0x9E3779B97F4A7C15 (the probe-stream offset of the real kind).
+// The training (or balancing) points and the validation points of a CY config (its points section and the
+// config's seed): line-sampler points drawn from `seed` and from seed ^ 0x9E3779B97F4A7C15 (the probe-stream offset
+// of the real kind).
 // Refuses (nmflow::Error naming points.train and points.validation) a run whose point sets alone cannot fit in
 // memory, before any sampling (common/memory_budget.h).
-void check_cy_points_fit(const Hypersurface& surface, const ExperimentConfig& config);
+void check_cy_points_fit(const Hypersurface& surface, const CYPointsConfig& points);
 
-CYPointSet sample_train_points(const Hypersurface& surface, const ExperimentConfig& config);
-CYPointSet sample_validation_points(const Hypersurface& surface, const ExperimentConfig& config);
+CYPointSet sample_train_points(const Hypersurface& surface, const CYPointsConfig& points, uint64_t seed);
+CYPointSet sample_validation_points(const Hypersurface& surface, const CYPointsConfig& points, uint64_t seed);
 
 // The root attributes every CY run file carries (kind, variety, ψ, dimension, point counts, quick, status) and the
-// provenance (io/provenance.h); each kind adds its own.
-void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& config, const ExperimentRunOptions& options,
+// provenance (io/provenance.h); each kind adds its own. variety, points: the sections of config's kind.
+void write_cy_run_attributes(Hdf5File& file, const ExperimentConfig& config, const VarietyConfig& variety,
+                             const CYPointsConfig& points, const ExperimentRunOptions& options,
                              const Hypersurface& surface, const std::string& status);
 
-// The epoch loop of a CY training config (optimizer and training sections; the cosine schedule spans the whole run
-// unless optimizer.schedule_steps says otherwise). Checkpoint, resume and stop are left to the runner.
-CYEpochOptions cy_epoch_options(const ExperimentConfig& config, int64_t steps_per_epoch);
+// The epoch loop of a CY training kind (its optimizer and training sections and the config's seed; the cosine
+// schedule spans the whole run unless optimizer.schedule_steps says otherwise). Checkpoint, resume and stop are left
+// to the runner.
+CYEpochOptions cy_epoch_options(const OptimizerConfig& optimizer, const CYTrainingConfig& training, uint64_t seed,
+                                int64_t steps_per_epoch);
 
 // The /epochs rows a resumed CY run keeps from `output`: `epoch`, `steps` and each of `reals`, [n] each, for the
 // records up to the checkpoint's epoch (rows an interrupted run wrote after its last checkpoint are dropped and

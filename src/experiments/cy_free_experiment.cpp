@@ -32,26 +32,28 @@ const std::vector<std::string> kEpochReals = {"wall_seconds", "cpu_seconds", "tr
 
 
 FreeCYMetricConfig model_config(const ExperimentConfig& c) {
+  const FreeMetricModelConfig& model = c.sections<CYFreeMetricRunConfig>().model;
   FreeCYMetricConfig m;
-  m.head = c.free_model.head;
-  m.inputs = c.free_model.inputs;
-  m.hidden = c.free_model.hidden;
-  m.activation = c.free_model.activation;
-  m.parameterisation = c.free_model.parameterisation;
-  m.sigma_w = c.free_model.sigma_w;
-  m.sigma_b = c.free_model.sigma_b;
+  m.head = model.head;
+  m.inputs = model.inputs;
+  m.hidden = model.hidden;
+  m.activation = model.activation;
+  m.parameterisation = model.parameterisation;
+  m.sigma_w = model.sigma_w;
+  m.sigma_b = model.sigma_b;
   m.seed = c.seed;
   m.dtype = precision_dtype(c.dtype);
   return m;
 }
 
 FreeCYTrainingOptions training_options(const ExperimentConfig& c, int64_t steps_per_epoch) {
+  const CYFreeMetricRunConfig& s = c.sections<CYFreeMetricRunConfig>();
   FreeCYTrainingOptions o;
-  static_cast<CYEpochOptions&>(o) = cy_epoch_options(c, steps_per_epoch);
-  o.weighting = c.free_loss.monge_ampere;
-  o.kappa = c.free_loss.kappa;
-  o.alpha_kahler = c.free_loss.alpha_kahler;
-  o.alpha_transition = c.free_loss.alpha_transition;
+  static_cast<CYEpochOptions&>(o) = cy_epoch_options(s.optimizer, s.training, c.seed, steps_per_epoch);
+  o.weighting = s.loss.monge_ampere;
+  o.kappa = s.loss.kappa;
+  o.alpha_kahler = s.loss.alpha_kahler;
+  o.alpha_transition = s.loss.alpha_transition;
   return o;
 }
 
@@ -69,15 +71,16 @@ at::Tensor model_det(const FreeCYMetric& model, const FreeMetricData& data) {
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, const std::string& status) {
-  file.write_int_attribute("/", "total_epochs", c.training.epochs);
-  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, c.optimizer.name));
-  file.write_string_attribute("/", "head", free_metric_head_name(c.free_model.head));
-  file.write_string_attribute("/", "inputs", phi_inputs_name(c.free_model.inputs));
-  file.write_string_attribute("/", "monge_ampere", monge_ampere_weighting_name(c.free_loss.monge_ampere));
-  file.write_string_attribute("/", "kappa", monge_ampere_kappa_name(c.free_loss.kappa));
-  file.write_double_attribute("/", "alpha_kahler", c.free_loss.alpha_kahler);
-  file.write_double_attribute("/", "alpha_transition", c.free_loss.alpha_transition);
-  write_cy_run_attributes(file, c, o, surface, status);
+  const CYFreeMetricRunConfig& s = c.sections<CYFreeMetricRunConfig>();
+  file.write_int_attribute("/", "total_epochs", s.training.epochs);
+  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, s.optimizer.name));
+  file.write_string_attribute("/", "head", free_metric_head_name(s.model.head));
+  file.write_string_attribute("/", "inputs", phi_inputs_name(s.model.inputs));
+  file.write_string_attribute("/", "monge_ampere", monge_ampere_weighting_name(s.loss.monge_ampere));
+  file.write_string_attribute("/", "kappa", monge_ampere_kappa_name(s.loss.kappa));
+  file.write_double_attribute("/", "alpha_kahler", s.loss.alpha_kahler);
+  file.write_double_attribute("/", "alpha_transition", s.loss.alpha_transition);
+  write_cy_run_attributes(file, c, s.variety, s.points, o, surface, status);
 }
 
 // /final: per-point η ratios and weights on the validation points, σ, κ, L_K and L_T there.
@@ -136,19 +139,21 @@ std::vector<std::string> summary_lines(const CYFreeExperimentSummary& s) {
 CYFreeExperimentSummary run_cy_free_experiment(const ExperimentConfig& config, const ExperimentRunOptions& options,
                                                const RunHooks& hooks) {
   check_run(config, options);
-  const Hypersurface surface = variety_hypersurface(config.variety);
-  check_cy_points_fit(surface, config);
-  const CYPointSet train_points = sample_train_points(surface, config);
+  const CYFreeMetricRunConfig& sections = config.sections<CYFreeMetricRunConfig>();
+  const Hypersurface surface = variety_hypersurface(sections.variety);
+  check_cy_points_fit(surface, sections.points);
+  const CYPointSet train_points = sample_train_points(surface, sections.points, config.seed);
   const FreeCYMetricConfig free_config = model_config(config);
   FreeCYMetric model(free_config, surface.n_coords());
   const FreeMetricData train = prepare_free_metric_data(surface, train_points, free_config.inputs, free_config.dtype);
-  const FreeMetricData validation = prepare_free_metric_data(surface, sample_validation_points(surface, config),
-                                                             free_config.inputs, free_config.dtype);
+  const FreeMetricData validation =
+      prepare_free_metric_data(surface, sample_validation_points(surface, sections.points, config.seed),
+                               free_config.inputs, free_config.dtype);
   // κ of L_MA (unless loss.kappa = batch): Fubini–Study's Vol_K/Vol_CY on the training points, as cy_metric.
   const double kappa = fubini_study_kappa(train_points);
   CYFreeExperimentSummary summary;
-  summary.total_epochs = config.training.epochs;
-  summary.steps_per_epoch = train.size() / config.training.batch_size;
+  summary.total_epochs = sections.training.epochs;
+  summary.steps_per_epoch = train.size() / sections.training.batch_size;
   summary.starts_at_fubini_study = free_config.head != FreeMetricHead::Free;
 
   // Checkpoint next to the output (run_lifecycle.h): written at every evaluation, continued by --resume.
@@ -199,12 +204,12 @@ CYFreeExperimentSummary run_cy_free_experiment(const ExperimentConfig& config, c
   file.flush();
   const auto on_record = [&](const FreeCYEpochRecord& r) {
     append(r);
-    hooks.progress(epoch_progress(r, config.training.epochs));
+    hooks.progress(epoch_progress(r, sections.training.epochs));
   };
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
   lifecycle.run(file, [&] {
     train_free_metric(model, train, validation, kappa, training, on_record);
-    summary.interrupted = stopped && summary.epochs_done < config.training.epochs;
+    summary.interrupted = stopped && summary.epochs_done < sections.training.epochs;
     write_final(file, model, validation, summary);
   });
   lifecycle.end(file, summary.interrupted);
@@ -215,10 +220,11 @@ ExperimentKind cy_free_metric_kind() {
   ExperimentKind kind;
   kind.name = "cy_free_metric";
   kind.resumable = true;
-  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+  kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
+    const CYFreeMetricRunConfig& c = config.sections<CYFreeMetricRunConfig>();
     return fmt::format("{}, free metric ({} head) {} x {} epochs of batch {}, {} + {} points", c.variety.name,
-                       free_metric_head_name(c.free_model.head), enum_name(kOptimizerKindNames, c.optimizer.name),
-                       c.training.epochs, c.training.batch_size, c.cy_points.train, c.cy_points.validation);
+                       free_metric_head_name(c.model.head), enum_name(kOptimizerKindNames, c.optimizer.name),
+                       c.training.epochs, c.training.batch_size, c.points.train, c.points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const CYFreeExperimentSummary summary = run_cy_free_experiment(c, o, hooks);

@@ -22,9 +22,10 @@ constexpr uint64_t kProbeSeedOffset = 0xC2B2AE3D27D4EB4Full;
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, double sigma_fs, const std::string& status) {
-  file.write_int_attribute("/", "probe_points", c.ladder.probes);
+  const CYWidthLadderRunConfig& s = c.sections<CYWidthLadderRunConfig>();
+  file.write_int_attribute("/", "probe_points", s.ladder.probes);
   file.write_double_attribute("/", "sigma_fs", sigma_fs);
-  write_cy_run_attributes(file, c, o, surface, status);
+  write_cy_run_attributes(file, c, s.variety, s.points, o, surface, status);
 }
 
 // The runs a resumed ladder keeps: those the run file counts, each of which must be the run this ladder trains at
@@ -86,7 +87,8 @@ std::vector<std::string> summary_lines(const CYWidthLadderSummary& s) {
 }  // namespace
 
 CYPointSet sample_probe_points(const Hypersurface& surface, const ExperimentConfig& config) {
-  return sample_cy_points(surface, config.ladder.probes, config.seed ^ kProbeSeedOffset);
+  return sample_cy_points(surface, config.sections<CYWidthLadderRunConfig>().ladder.probes,
+                          config.seed ^ kProbeSeedOffset);
 }
 
 CYWidthLadderSummary run_cy_width_ladder_experiment(const ExperimentConfig& config,
@@ -95,23 +97,25 @@ CYWidthLadderSummary run_cy_width_ladder_experiment(const ExperimentConfig& conf
                "'; allowed: cy_width_ladder");
   NMFLOW_CHECK(options.device.empty() || options.device == "cpu",
                "kind cy_width_ladder runs on the CPU only so far; got device '", options.device, "'; allowed: cpu");
-  check_cy_width_ladder_config(config.ladder);
+  const CYWidthLadderRunConfig& sections = config.sections<CYWidthLadderRunConfig>();
+  const CYWidthLadderConfig& ladder = sections.ladder;
+  check_cy_width_ladder_config(ladder);
   RunLifecycle lifecycle(config, options, options.output, "run file",
                          "a cy_width_ladder run keeps every finished run there; --resume trains the others");
-  const std::vector<CYLadderRunSpec> plan = cy_width_ladder_runs(config.ladder);
+  const std::vector<CYLadderRunSpec> plan = cy_width_ladder_runs(ladder);
   std::vector<CYLadderRun> kept;
-  if (lifecycle.resuming()) kept = kept_runs(options.output, config.ladder, plan);
-  const Hypersurface surface = variety_hypersurface(config.variety);
-  check_cy_points_fit(surface, config);
-  const CYPointSet train = sample_train_points(surface, config);
-  const CYPointSet validation = sample_validation_points(surface, config);
+  if (lifecycle.resuming()) kept = kept_runs(options.output, ladder, plan);
+  const Hypersurface surface = variety_hypersurface(sections.variety);
+  check_cy_points_fit(surface, sections.points);
+  const CYPointSet train = sample_train_points(surface, sections.points, config.seed);
+  const CYPointSet validation = sample_validation_points(surface, sections.points, config.seed);
   const CYPointSet probes = sample_probe_points(surface, config);
   CYWidthLadderSummary summary;
   summary.total_runs = static_cast<int64_t>(plan.size());
   summary.sigma_fs = cy_accuracy(validation.weights, validation.omega_sq, validation.det_g_fs).sigma;
 
   Hdf5File file = Hdf5File::create(options.output);
-  write_cy_width_ladder_settings(file, config.ladder);
+  write_cy_width_ladder_settings(file, ladder);
   lifecycle.begin(file, [&](Hdf5File& f, const std::string& status) {
     write_attributes(f, config, options, surface, summary.sigma_fs, status);
   });
@@ -127,7 +131,7 @@ CYWidthLadderSummary run_cy_width_ladder_experiment(const ExperimentConfig& conf
         summary.interrupted = true;
         break;
       }
-      const CYLadderRun run = train_cy_ladder_run(train, validation, probes, config.ladder, plan[index]);
+      const CYLadderRun run = train_cy_ladder_run(train, validation, probes, ladder, plan[index]);
       append_cy_ladder_run(file, run);
       file.flush();
       summary.runs.push_back(run);
@@ -143,14 +147,15 @@ ExperimentKind cy_width_ladder_kind() {
   ExperimentKind kind;
   kind.name = "cy_width_ladder";
   kind.resumable = true;
-  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+  kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
+    const CYWidthLadderRunConfig& c = config.sections<CYWidthLadderRunConfig>();
     const CYWidthLadderConfig& l = c.ladder;
     std::string widths, regimes;
     for (const int64_t w : l.widths) widths += (widths.empty() ? "" : ",") + std::to_string(w);
     for (const LadderRegime r : l.regimes) regimes += (regimes.empty() ? "" : ",") + ladder_regime_name(r);
     return fmt::format("{}, width ladder {} x {} x {} seed(s), {} epochs of batch {}, {} + {} points, {} probes",
-                       c.variety.name, widths, regimes, l.seeds.size(), l.epochs, l.batch_size, c.cy_points.train,
-                       c.cy_points.validation, l.probes);
+                       c.variety.name, widths, regimes, l.seeds.size(), l.epochs, l.batch_size, c.points.train,
+                       c.points.validation, l.probes);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const CYWidthLadderSummary summary = run_cy_width_ladder_experiment(c, o, hooks);

@@ -17,7 +17,7 @@
 
 namespace nmflow {
 
-// The probe points of a config: config.ladder.probes line-sampler points from a stream independent of the training
+// The probe points of a cy_width_ladder config: its ladder.probes line-sampler points from a stream independent of the training
 // and validation points'.
 CYPointSet sample_probe_points(const Hypersurface& surface, const ExperimentConfig& config);
 

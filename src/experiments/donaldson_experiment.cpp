@@ -26,9 +26,10 @@ const char* const kRecordReals[] = {"residual", "sigma", "kappa", "seconds"};
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const Hypersurface& surface, double sigma_fs, const std::string& status) {
-  file.write_int_attribute("/", "max_iterations", c.donaldson.iterations);
+  const DonaldsonRunConfig& d = c.sections<DonaldsonRunConfig>();
+  file.write_int_attribute("/", "max_iterations", d.donaldson.iterations);
   file.write_double_attribute("/", "sigma_fs", sigma_fs);
-  write_cy_run_attributes(file, c, o, surface, status);
+  write_cy_run_attributes(file, c, d.variety, d.points, o, surface, status);
 }
 
 // The degrees a resumed run keeps: the complete /donaldson records of the run file (`k` is written last, so a row
@@ -90,20 +91,21 @@ DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const 
                "'; allowed: donaldson");
   NMFLOW_CHECK(options.device.empty() || options.device == "cpu",
                "kind donaldson runs on the CPU only so far; got device '", options.device, "'; allowed: cpu");
+  const DonaldsonRunConfig& d = config.sections<DonaldsonRunConfig>();
   RunLifecycle lifecycle(config, options, options.output, "run file",
                          "a donaldson run keeps every finished degree there; --resume balances the others");
   std::vector<DonaldsonRecord> kept;
   if (lifecycle.resuming()) kept = kept_degrees(options.output);
   for (size_t i = 0; i < kept.size(); ++i) {
-    NMFLOW_CHECK(i < config.donaldson.k.size() && kept[i].k == config.donaldson.k[i], "--resume: '", options.output,
+    NMFLOW_CHECK(i < d.donaldson.k.size() && kept[i].k == d.donaldson.k[i], "--resume: '", options.output,
                  "' holds degree k = ", kept[i].k, " as its record ", i, ", which donaldson.k does not list there");
   }
-  const Hypersurface surface = variety_hypersurface(config.variety);
-  check_cy_points_fit(surface, config);
-  const CYPointSet train = sample_train_points(surface, config);
-  const CYPointSet validation = sample_validation_points(surface, config);
+  const Hypersurface surface = variety_hypersurface(d.variety);
+  check_cy_points_fit(surface, d.points);
+  const CYPointSet train = sample_train_points(surface, d.points, config.seed);
+  const CYPointSet validation = sample_validation_points(surface, d.points, config.seed);
   DonaldsonSummary summary;
-  summary.total_degrees = static_cast<int64_t>(config.donaldson.k.size());
+  summary.total_degrees = static_cast<int64_t>(d.donaldson.k.size());
   summary.sigma_fs = cy_accuracy(validation.weights, validation.omega_sq, validation.det_g_fs).sigma;
 
   Hdf5File file = Hdf5File::create(options.output);
@@ -121,11 +123,11 @@ DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const 
   file.flush();
 
   DonaldsonOptions balancing;
-  balancing.max_iterations = config.donaldson.iterations;
+  balancing.max_iterations = d.donaldson.iterations;
   // A failure from here on leaves the file with status = failed and its message.
   lifecycle.run(file, [&] {
-    for (size_t index = kept.size(); index < config.donaldson.k.size(); ++index) {
-      const int64_t k = config.donaldson.k[index];
+    for (size_t index = kept.size(); index < d.donaldson.k.size(); ++index) {
+      const int64_t k = d.donaldson.k[index];
       if (hooks.stop()) {
         summary.interrupted = true;
         break;
@@ -136,7 +138,7 @@ DonaldsonSummary run_donaldson_experiment(const ExperimentConfig& config, const 
       const auto diverged = [&](const std::string& what) {
         const int64_t sections = section_monomials(surface, k).size(0);
         return RunDiverged(c10::str("k = ", k, ": ", what, "; the balancing diverged — raise points.train (",
-                                    config.cy_points.train, " now) well above N_k² = ", sections * sections,
+                                    d.points.train, " now) well above N_k² = ", sections * sections,
                                     " (N_k = ", sections, " sections), or lower donaldson.k"));
       };
       BalancedMetric metric;
@@ -174,11 +176,12 @@ ExperimentKind donaldson_kind() {
   ExperimentKind kind;
   kind.name = "donaldson";
   kind.resumable = true;
-  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+  kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
+    const DonaldsonRunConfig& c = config.sections<DonaldsonRunConfig>();
     std::string degrees;
     for (const int64_t k : c.donaldson.k) degrees += (degrees.empty() ? "" : ",") + std::to_string(k);
     return fmt::format("{}, balanced metrics k = {} ({} iterations), {} + {} points", c.variety.name, degrees,
-                       c.donaldson.iterations, c.cy_points.train, c.cy_points.validation);
+                       c.donaldson.iterations, c.points.train, c.points.validation);
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const DonaldsonSummary summary = run_donaldson_experiment(c, o, hooks);

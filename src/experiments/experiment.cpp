@@ -48,10 +48,10 @@ double range(const at::Tensor& scalar) {
 // What one training point holds at least while the loss is differentiated: x, its weight and the background 2-jet
 // (n + 1 + n² + n³ + n⁴ doubles), and per hidden layer the network's 2-jet (1 + n + n(n+1)/2 rows of its width) before
 // and after the activation, kept for the backward pass.
-double bytes_per_training_point(const ExperimentConfig& c, int64_t n) {
+double bytes_per_training_point(const ModelConfig& model, int64_t n) {
   const double d = static_cast<double>(n);
   double values = d + 1.0 + d * d + d * d * d + d * d * d * d;
-  for (const int64_t width : c.model.hidden) values += 2.0 * (1.0 + d + d * (d + 1.0) / 2.0) * static_cast<double>(width);
+  for (const int64_t width : model.hidden) values += 2.0 * (1.0 + d + d * (d + 1.0) / 2.0) * static_cast<double>(width);
   return 8.0 * values;
 }
 
@@ -59,23 +59,23 @@ double bytes_per_training_point(const ExperimentConfig& c, int64_t n) {
 class RealMetricFlow {
  public:
   RealMetricFlow(const ExperimentConfig& c, const c10::Device& device)
-      : config_(c),
+      : config_(c.sections<RealMetricFlowConfig>()),
         options_(at::TensorOptions().dtype(precision_dtype(c.dtype)).device(device)),
-        reference_(make_reference_metric(c.manifold.name, c.manifold.params)),
-        sampler_(make_sampler(c.manifold.sampler, c.manifold.sampler_params)),
-        backend_(c.loss.curvature_backend),
+        reference_(make_reference_metric(config_.manifold.name, config_.manifold.params)),
+        sampler_(make_sampler(config_.manifold.sampler, config_.manifold.sampler_params)),
+        backend_(config_.loss.curvature_backend),
         model_(make_experiment_network(c, reference_->dim(), device)) {
-    check_memory_fits("points.train", static_cast<double>(c.points.train), bytes_per_training_point(c, reference_->dim()),
-                      "training points", "; lower points.train (or set points.resample_every to train on fresh "
-                      "smaller samples)");
-    set_train_points(sampler_->sample(c.points.train, c.seed));
-    const PointSet probes = experiment_probe_points(c, *sampler_, c.points.probe);
+    check_memory_fits("points.train", static_cast<double>(config_.points.train),
+                      bytes_per_training_point(config_.model, reference_->dim()), "training points",
+                      "; lower points.train (or set points.resample_every to train on fresh smaller samples)");
+    set_train_points(sampler_->sample(config_.points.train, c.seed));
+    const PointSet probes = experiment_probe_points(c, *sampler_, config_.points.probe);
     probe_x_ = probes.x.to(options_);
     probe_weights_ = probes.weights;
     probe_background_ = jet_to(reference_->jet(probes.x), options_);
     const at::NoGradGuard no_grad;
-    volume_target_ = c.loss.volume_target > 0.0
-                         ? c.loss.volume_target
+    volume_target_ = config_.loss.volume_target > 0.0
+                         ? config_.loss.volume_target
                          : metric_volume(train_weights_, jet(train_x_, train_background_)).item<double>();
   }
 
@@ -159,7 +159,7 @@ class RealMetricFlow {
     return l;
   }
 
-  const ExperimentConfig& config_;
+  const RealMetricFlowConfig& config_;
   at::TensorOptions options_;
   std::unique_ptr<ReferenceMetric> reference_;
   std::unique_ptr<Sampler> sampler_;
@@ -172,16 +172,16 @@ class RealMetricFlow {
   double volume_target_ = 0.0;
 };
 
-TrainerOptions trainer_options(const ExperimentConfig& c) {
+TrainerOptions trainer_options(const OptimizerConfig& optimizer, uint64_t seed) {
   TrainerOptions o;
-  o.optimizer.kind = c.optimizer.name;
-  o.learning_rate = c.optimizer.lr;
-  o.schedule = c.optimizer.schedule;
-  o.decay_rate = c.optimizer.decay_rate;
-  o.schedule_steps = c.optimizer.schedule_steps > 0 ? c.optimizer.schedule_steps : c.optimizer.steps;
-  o.min_learning_rate = c.optimizer.min_lr;
-  o.clip_grad_norm = c.optimizer.clip;
-  o.seed = c.seed;
+  o.optimizer.kind = optimizer.name;
+  o.learning_rate = optimizer.lr;
+  o.schedule = optimizer.schedule;
+  o.decay_rate = optimizer.decay_rate;
+  o.schedule_steps = optimizer.schedule_steps > 0 ? optimizer.schedule_steps : optimizer.steps;
+  o.min_learning_rate = optimizer.min_lr;
+  o.clip_grad_norm = optimizer.clip;
+  o.seed = seed;
   return o;
 }
 
@@ -200,12 +200,13 @@ void write_checkpoint(const Trainer& trainer, const PointSet& points, const std:
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const std::string& status) {
+  const RealMetricFlowConfig& s = c.sections<RealMetricFlowConfig>();
   file.write_string_attribute("/", "kind", c.kind);
-  file.write_string_attribute("/", "manifold", c.manifold.name);
-  file.write_string_attribute("/", "sampler", c.manifold.sampler);
-  file.write_string_attribute("/", "loss", enum_name(kMetricLossNames, c.loss.name));
-  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, c.optimizer.name));
-  file.write_int_attribute("/", "total_steps", c.optimizer.steps);
+  file.write_string_attribute("/", "manifold", s.manifold.name);
+  file.write_string_attribute("/", "sampler", s.manifold.sampler);
+  file.write_string_attribute("/", "loss", enum_name(kMetricLossNames, s.loss.name));
+  file.write_string_attribute("/", "optimizer", enum_name(kOptimizerKindNames, s.optimizer.name));
+  file.write_int_attribute("/", "total_steps", s.optimizer.steps);
   file.write_int_attribute("/", "quick", o.quick ? 1 : 0);
   file.write_string_attribute("/", "status", status);
   file.write_string_attribute("/", "measure", "integral f dV_g ~ mean(weights * f * sqrt(det g)) in chart coordinates");
@@ -235,18 +236,22 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
                                  const RunHooks& hooks) {
   NMFLOW_CHECK(config.kind == "real_metric_flow", "run_experiment runs kind real_metric_flow, got '", config.kind,
                "' (cy_metric: run_cy_experiment; donaldson: run_donaldson_experiment)");
+  const RealMetricFlowConfig& sections = config.sections<RealMetricFlowConfig>();
   RealMetricFlow flow(config, c10::Device(options.device.empty() ? "cpu" : options.device));
   const Trainer::BeforeStepFn resample = [&](int64_t step, at::Generator& generator) {
-    const int64_t every = config.points.resample_every;
-    if (every > 0 && step > 0 && step % every == 0) flow.set_train_points(flow.sampler().draw(config.points.train, generator));
+    const int64_t every = sections.points.resample_every;
+    if (every > 0 && step > 0 && step % every == 0) {
+      flow.set_train_points(flow.sampler().draw(sections.points.train, generator));
+    }
   };
-  Trainer trainer(flow.parameters(), [&] { return flow.loss(); }, trainer_options(config), resample);
+  Trainer trainer(flow.parameters(), [&] { return flow.loss(); }, trainer_options(sections.optimizer, config.seed),
+                  resample);
   // Θ_0 before any checkpoint is loaded: the network still holds its initial parameters, which config.seed
   // determines, so a resumed run recomputes the Θ_0 of the original run.
   const NtkRecording ntk(config.recording, flow.network(), flow.probe_x());
   const std::string checkpoint = checkpoint_path(options.output);
   ExperimentSummary summary;
-  summary.total_steps = config.optimizer.steps;
+  summary.total_steps = sections.optimizer.steps;
 
   RunLifecycle lifecycle(config, options, checkpoint, "checkpoint",
                          "a run writes one every recording.checkpoint_every steps, at its end and when interrupted");
@@ -280,13 +285,13 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
       file.write_tensor("initial/g", initial.g);
       file.write_tensor("initial/ricci", initial.ricci);
       file.write_tensor("initial/scalar", initial.scalar);
-      if (ntk.due(0, config.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
+      if (ntk.due(0, sections.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
       file.flush();
     }
     summary.scalar_range_initial = range(trainer.guarded([&] { return flow.observe(); }).scalar);
     summary.first_loss = std::numeric_limits<double>::quiet_NaN();
     summary.last_loss = summary.first_loss;
-    const int64_t total = config.optimizer.steps;
+    const int64_t total = sections.optimizer.steps;
     while (trainer.steps_done() < total) {
       if (hooks.stop()) {
         summary.interrupted = true;
@@ -330,7 +335,8 @@ ExperimentKind real_metric_flow_kind() {
   ExperimentKind kind;
   kind.name = "real_metric_flow";
   kind.resumable = true;
-  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+  kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
+    const RealMetricFlowConfig& c = config.sections<RealMetricFlowConfig>();
     return fmt::format("{}, loss {}, optimizer {} x {} steps", c.manifold.name,
                        enum_name(kMetricLossNames, c.loss.name), enum_name(kOptimizerKindNames, c.optimizer.name),
                        c.optimizer.steps);

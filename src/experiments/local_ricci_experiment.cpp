@@ -120,7 +120,7 @@ std::vector<LocalRicciRow> kept_rows(const std::string& output, const Experiment
   const Hdf5File file = Hdf5File::open(output);
   NMFLOW_CHECK(file.exists("case") && file.exists("max_relative_deviation"), "--resume: '", output,
                "' has no per-case rows (not a local_ricci_check run file)");
-  const auto& cases = config.local_ricci.cases;
+  const auto& cases = config.sections<LocalRicciCheckConfig>().cases;
   const int64_t count = file.record_count("case");
   NMFLOW_CHECK(count <= static_cast<int64_t>(cases.size()), "--resume: '", output, "' holds ", count,
                " cases, more than the ", cases.size(), " configured");
@@ -169,7 +169,7 @@ void write_criteria(Hdf5File& file, const std::vector<LocalRicciCriterionConfig>
 
 void write_attributes(Hdf5File& file, const ExperimentConfig& c, const ExperimentRunOptions& o,
                       const LocalRicciCheckSummary& summary, const std::string& status) {
-  const LocalRicciCheckConfig& check = c.local_ricci;
+  const LocalRicciCheckConfig& check = c.sections<LocalRicciCheckConfig>();
   file.write_string_attribute("/", "kind", c.kind);
   file.write_string_attribute("/", "case_names", joined(ladder_names(check)));
   std::vector<std::string> manifolds, heads, frequencies;
@@ -249,7 +249,7 @@ LocalRicciCheckSummary run_local_ricci_check_experiment(const ExperimentConfig& 
                "'; allowed: local_ricci_check");
   NMFLOW_CHECK(options.device.empty() || options.device == "cpu",
                "kind local_ricci_check runs on the CPU only; got device '", options.device, "'; allowed: cpu");
-  const LocalRicciCheckConfig& check = config.local_ricci;
+  const LocalRicciCheckConfig& check = config.sections<LocalRicciCheckConfig>();
   RunLifecycle lifecycle(config, options, options.output, "run file",
                          "a local_ricci_check run keeps every finished case there; --resume runs the others");
   LocalRicciCheckSummary summary;
@@ -333,18 +333,19 @@ ExperimentKind local_ricci_check_kind() {
   ExperimentKind kind;
   kind.name = "local_ricci_check";
   kind.resumable = true;
-  kind.headline = [](const ExperimentConfig& c, const ExperimentRunOptions&) {
+  kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
+    const LocalRicciCheckConfig& check = config.sections<LocalRicciCheckConfig>();
     int64_t s3 = 0;
-    for (const LocalRicciCaseConfig& k : c.local_ricci.cases) s3 += k.manifold == LocalRicciManifold::S3 ? 1 : 0;
-    const int64_t total = static_cast<int64_t>(c.local_ricci.cases.size());
-    const size_t criteria = c.local_ricci.criteria.size();
+    for (const LocalRicciCaseConfig& k : check.cases) s3 += k.manifold == LocalRicciManifold::S3 ? 1 : 0;
+    const int64_t total = static_cast<int64_t>(check.cases.size());
+    const size_t criteria = check.criteria.size();
     return fmt::format("local-flow Ricci check, {} cases ({} on S^3, {} on conformal T^2), {} {}", total, s3,
                        total - s3, criteria, criteria == 1 ? "criterion" : "criteria");
   };
   kind.run = [](const ExperimentConfig& c, const ExperimentRunOptions& o, const RunHooks& hooks) {
     const LocalRicciCheckSummary summary = run_local_ricci_check_experiment(c, o, hooks);
     RunReport report;
-    report.lines = local_ricci_check_report(summary, c.local_ricci.criteria);
+    report.lines = local_ricci_check_report(summary, c.sections<LocalRicciCheckConfig>().criteria);
     report.interrupted = summary.interrupted;
     report.stopped_after = fmt::format("{} of {} cases", summary.rows.size(), summary.total_cases);
     report.failed_check = !summary.interrupted && !summary.passed();

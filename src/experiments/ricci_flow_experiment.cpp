@@ -87,7 +87,7 @@ RicciFlowSummary run_ricci_flow_experiment(const ExperimentConfig& config, const
                                            const RunHooks& hooks) {
   NMFLOW_CHECK(config.kind == "ricci_flow", "run_ricci_flow_experiment runs kind ricci_flow, got '", config.kind, "'");
   NMFLOW_CHECK(!options.resume, "--resume: kind ricci_flow keeps no state to resume from; rerun without --resume");
-  const RicciFlowConfig& c = config.ricci_flow;
+  const RicciFlowConfig& c = config.sections<RicciFlowConfig>();
   RicciFlowSummary summary;
   summary.family = enum_name(kRicciFlowFamilyNames, c.family);
   RicciFlowCase flow(c);
@@ -174,7 +174,7 @@ ExperimentKind ricci_flow_kind() {
   kind.name = "ricci_flow";
   kind.resumable = false;  // a run takes seconds: rerun rather than resume
   kind.headline = [](const ExperimentConfig& config, const ExperimentRunOptions&) {
-    const RicciFlowConfig& c = config.ricci_flow;
+    const RicciFlowConfig& c = config.sections<RicciFlowConfig>();
     const std::string end = c.extinction_fraction > 0.0
                                 ? fmt::format("{:g} of the extinction time", c.extinction_fraction)
                                 : fmt::format("t = {:g}", c.end_time);

@@ -49,17 +49,18 @@ void add_optimizer(std::map<std::string, std::string>& e, const OptimizerConfig&
   if (with_steps) e["optimizer.steps"] = text(o.steps);
 }
 
-void add_variety(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
-  e["variety.name"] = c.variety.name;
-  if (c.variety.has_psi) {
-    e["variety.psi.re"] = text(c.variety.psi_re);
-    e["variety.psi.im"] = text(c.variety.psi_im);
+void add_variety(std::map<std::string, std::string>& e, const VarietyConfig& variety, const CYPointsConfig& points) {
+  e["variety.name"] = variety.name;
+  if (variety.has_psi) {
+    e["variety.psi.re"] = text(variety.psi_re);
+    e["variety.psi.im"] = text(variety.psi_im);
   }
-  e["points.train"] = text(c.cy_points.train);
-  e["points.validation"] = text(c.cy_points.validation);
+  e["points.train"] = text(points.train);
+  e["points.validation"] = text(points.validation);
 }
 
-void add_real_metric_flow(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+void add_real_metric_flow(std::map<std::string, std::string>& e, const RealMetricFlowConfig& c,
+                          const RecordingConfig& recording) {
   e["manifold.name"] = c.manifold.name;
   for (const auto& [name, value] : c.manifold.params) e["manifold.params." + name] = text(value);
   e["points.train"] = text(c.points.train);
@@ -80,50 +81,52 @@ void add_real_metric_flow(std::map<std::string, std::string>& e, const Experimen
   if (c.loss.volume_target > 0.0) e["loss.params.volume_target"] = text(c.loss.volume_target);
   e["loss.curvature_backend"] = enum_name(kCurvatureBackendNames, c.loss.curvature_backend);
   add_optimizer(e, c.optimizer, true);
-  e["recording.every"] = text(c.recording.every);
-  e["recording.output"] = c.recording.output;
-  e["recording.checkpoint_every"] = text(c.recording.checkpoint_every);
-  e["recording.ntk_every"] = text(c.recording.ntk_every);
-  e["recording.ntk_probes"] = text(c.recording.ntk_probes);
-  e["recording.ntk_eigenvalues"] = text(c.recording.ntk_eigenvalues);
+  e["recording.every"] = text(recording.every);
+  e["recording.output"] = recording.output;
+  e["recording.checkpoint_every"] = text(recording.checkpoint_every);
+  e["recording.ntk_every"] = text(recording.ntk_every);
+  e["recording.ntk_probes"] = text(recording.ntk_probes);
+  e["recording.ntk_eigenvalues"] = text(recording.ntk_eigenvalues);
 }
 
-void add_cy_training(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
-  add_optimizer(e, c.optimizer, false);
-  e["training.epochs"] = text(c.training.epochs);
-  e["training.batch_size"] = text(c.training.batch_size);
-  e["training.eval_every"] = text(c.training.eval_every);
-  e["training.max_wall_seconds"] = text(c.training.max_wall_seconds);
+void add_cy_training(std::map<std::string, std::string>& e, const OptimizerConfig& optimizer,
+                     const CYTrainingConfig& training) {
+  add_optimizer(e, optimizer, false);
+  e["training.epochs"] = text(training.epochs);
+  e["training.batch_size"] = text(training.batch_size);
+  e["training.eval_every"] = text(training.eval_every);
+  e["training.max_wall_seconds"] = text(training.max_wall_seconds);
 }
 
-void add_cy_metric(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
-  add_variety(e, c);
-  e["model.inputs"] = enum_name(kPhiInputsNames, c.phi_model.inputs);
-  e["model.hidden"] = text(c.phi_model.hidden);
-  e["model.activation"] = enum_name(kActivationNames, c.phi_model.activation);
-  e["model.parameterisation"] = enum_name(kParameterisationNames, c.phi_model.parameterisation);
-  e["model.sigma_w"] = text(c.phi_model.sigma_w);
-  e["model.sigma_b"] = text(c.phi_model.sigma_b);
-  e["loss.monge_ampere"] = enum_name(kMongeAmpereWeightingNames, c.cy_loss.monge_ampere);
-  e["loss.kappa"] = enum_name(kMongeAmpereKappaNames, c.cy_loss.kappa);
-  add_cy_training(e, c);
+void add_cy_metric(std::map<std::string, std::string>& e, const CYMetricConfig& c, const RecordingConfig& recording) {
+  add_variety(e, c.variety, c.points);
+  e["model.inputs"] = enum_name(kPhiInputsNames, c.model.inputs);
+  e["model.hidden"] = text(c.model.hidden);
+  e["model.activation"] = enum_name(kActivationNames, c.model.activation);
+  e["model.parameterisation"] = enum_name(kParameterisationNames, c.model.parameterisation);
+  e["model.sigma_w"] = text(c.model.sigma_w);
+  e["model.sigma_b"] = text(c.model.sigma_b);
+  e["loss.monge_ampere"] = enum_name(kMongeAmpereWeightingNames, c.loss.monge_ampere);
+  e["loss.kappa"] = enum_name(kMongeAmpereKappaNames, c.loss.kappa);
+  add_cy_training(e, c.optimizer, c.training);
   e["training.method"] = enum_name(kPhiJetMethodNames, c.training.method);
   e["measures.curvature"] = text(c.measures.curvature);
   e["measures.curvature_points"] = text(c.measures.curvature_points);
   e["measures.fubini_study"] = text(c.measures.fubini_study);
-  e["recording.output"] = c.recording.output;
+  e["recording.output"] = recording.output;
 }
 
-void add_donaldson(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
-  add_variety(e, c);
+void add_donaldson(std::map<std::string, std::string>& e, const DonaldsonRunConfig& c,
+                   const RecordingConfig& recording) {
+  add_variety(e, c.variety, c.points);
   e["donaldson.k"] = text(c.donaldson.k);
   e["donaldson.iterations"] = text(c.donaldson.iterations);
-  e["recording.output"] = c.recording.output;
+  e["recording.output"] = recording.output;
 }
 
-void add_cy_free_metric(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
-  add_variety(e, c);
-  const FreeMetricModelConfig& m = c.free_model;
+void add_cy_free_metric(std::map<std::string, std::string>& e, const CYFreeMetricRunConfig& c) {
+  add_variety(e, c.variety, c.points);
+  const FreeMetricModelConfig& m = c.model;
   e["model.head"] = enum_name(kFreeMetricHeadNames, m.head);
   e["model.inputs"] = enum_name(kPhiInputsNames, m.inputs);
   e["model.hidden"] = text(m.hidden);
@@ -131,16 +134,16 @@ void add_cy_free_metric(std::map<std::string, std::string>& e, const ExperimentC
   e["model.parameterisation"] = enum_name(kParameterisationNames, m.parameterisation);
   e["model.sigma_w"] = text(m.sigma_w);
   e["model.sigma_b"] = text(m.sigma_b);
-  e["loss.monge_ampere"] = enum_name(kMongeAmpereWeightingNames, c.free_loss.monge_ampere);
-  e["loss.kappa"] = enum_name(kMongeAmpereKappaNames, c.free_loss.kappa);
-  e["loss.alpha_kahler"] = text(c.free_loss.alpha_kahler);
-  e["loss.alpha_transition"] = text(c.free_loss.alpha_transition);
-  add_cy_training(e, c);
+  e["loss.monge_ampere"] = enum_name(kMongeAmpereWeightingNames, c.loss.monge_ampere);
+  e["loss.kappa"] = enum_name(kMongeAmpereKappaNames, c.loss.kappa);
+  e["loss.alpha_kahler"] = text(c.loss.alpha_kahler);
+  e["loss.alpha_transition"] = text(c.loss.alpha_transition);
+  add_cy_training(e, c.optimizer, c.training);
 }
 
-void add_cy_width_ladder(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
+void add_cy_width_ladder(std::map<std::string, std::string>& e, const CYWidthLadderRunConfig& c) {
   const CYWidthLadderConfig& l = c.ladder;
-  add_variety(e, c);
+  add_variety(e, c.variety, c.points);
   e["points.probes"] = text(l.probes);
   e["ladder.widths"] = text(l.widths);
   e["ladder.depth"] = text(l.depth);
@@ -169,9 +172,10 @@ std::string text(const std::vector<LocalRicciModeConfig>& modes) {
 }
 
 // Lists of mappings flatten to cases[i].key, each case with the keys of its manifold.
-void add_local_ricci_check(std::map<std::string, std::string>& e, const ExperimentConfig& c) {
-  for (size_t i = 0; i < c.local_ricci.cases.size(); ++i) {
-    const LocalRicciCaseConfig& k = c.local_ricci.cases[i];
+void add_local_ricci_check(std::map<std::string, std::string>& e, const LocalRicciCheckConfig& c,
+                           const RecordingConfig& recording) {
+  for (size_t i = 0; i < c.cases.size(); ++i) {
+    const LocalRicciCaseConfig& k = c.cases[i];
     const std::string p = "cases[" + std::to_string(i) + "].";
     e[p + "name"] = k.name;
     e[p + "manifold"] = enum_name(kLocalRicciManifoldNames, k.manifold);
@@ -194,8 +198,8 @@ void add_local_ricci_check(std::map<std::string, std::string>& e, const Experime
       e[p + "u0"] = text(k.u0);
     }
   }
-  for (size_t i = 0; i < c.local_ricci.criteria.size(); ++i) {
-    const LocalRicciCriterionConfig& k = c.local_ricci.criteria[i];
+  for (size_t i = 0; i < c.criteria.size(); ++i) {
+    const LocalRicciCriterionConfig& k = c.criteria[i];
     const std::string p = "criteria[" + std::to_string(i) + "].";
     e[p + "test"] = enum_name(kCriterionTestNames, k.test);
     e[p + "ladder"] = k.ladder;
@@ -206,7 +210,7 @@ void add_local_ricci_check(std::map<std::string, std::string>& e, const Experime
       e[p + "threshold"] = text(k.threshold);
     }
   }
-  e["recording.output"] = c.recording.output;
+  e["recording.output"] = recording.output;
 }
 
 std::string text(const std::vector<double>& values) {
@@ -227,9 +231,8 @@ std::string text(const std::vector<RicciFlowFourierMode>& modes, bool metric_mod
 }
 
 // Each family's own keys only (config_yaml_ricci_flow.cpp rejects the others).
-void add_ricci_flow(std::map<std::string, std::string>& e, const ExperimentConfig& config) {
+void add_ricci_flow(std::map<std::string, std::string>& e, const RicciFlowConfig& c, const RecordingConfig& recording) {
   using F = RicciFlowFamily;
-  const RicciFlowConfig& c = config.ricci_flow;
   e["metric.family"] = enum_name(kRicciFlowFamilyNames, c.family);
   switch (c.family) {
     case F::RoundSphere:
@@ -272,7 +275,7 @@ void add_ricci_flow(std::map<std::string, std::string>& e, const ExperimentConfi
     e["flow.rtol"] = text(c.rtol);
     e["flow.atol"] = text(c.atol);
   }
-  e["recording.output"] = config.recording.output;
+  e["recording.output"] = recording.output;
   e["recording.probes"] = text(c.probes);
 }
 
@@ -283,26 +286,26 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
   e["kind"] = c.kind;
   e["seed"] = text(c.seed);
   e["threads"] = text(c.threads);
-  if (c.kind == "local_ricci_check") {  // CPU, float64: no device or dtype keys
-    add_local_ricci_check(e, c);
+  if (const auto* check = std::get_if<LocalRicciCheckConfig>(&c.kind_sections)) {
+    add_local_ricci_check(e, *check, c.recording);  // CPU, float64: no device or dtype keys
     return e;
   }
-  if (c.kind == "ricci_flow") {  // CPU, float64: no device or dtype keys
-    add_ricci_flow(e, c);
+  if (const auto* ricci = std::get_if<RicciFlowConfig>(&c.kind_sections)) {
+    add_ricci_flow(e, *ricci, c.recording);  // CPU, float64: no device or dtype keys
     return e;
   }
   e["device"] = enum_name(kDeviceChoiceNames, c.device);
   e["dtype"] = enum_name(kPrecisionNames, c.dtype);
-  if (c.kind == "cy_metric") {
-    add_cy_metric(e, c);
-  } else if (c.kind == "donaldson") {
-    add_donaldson(e, c);
-  } else if (c.kind == "cy_free_metric") {
-    add_cy_free_metric(e, c);
-  } else if (c.kind == "cy_width_ladder") {
-    add_cy_width_ladder(e, c);
-  } else {
-    add_real_metric_flow(e, c);
+  if (const auto* real = std::get_if<RealMetricFlowConfig>(&c.kind_sections)) {
+    add_real_metric_flow(e, *real, c.recording);
+  } else if (const auto* cy = std::get_if<CYMetricConfig>(&c.kind_sections)) {
+    add_cy_metric(e, *cy, c.recording);
+  } else if (const auto* donaldson = std::get_if<DonaldsonRunConfig>(&c.kind_sections)) {
+    add_donaldson(e, *donaldson, c.recording);
+  } else if (const auto* cy_free = std::get_if<CYFreeMetricRunConfig>(&c.kind_sections)) {
+    add_cy_free_metric(e, *cy_free);
+  } else if (const auto* ladder = std::get_if<CYWidthLadderRunConfig>(&c.kind_sections)) {
+    add_cy_width_ladder(e, *ladder);
   }
   return e;
 }

@@ -23,6 +23,7 @@ struct RicciFlowFourierMode {
 };
 
 struct RicciFlowConfig {
+  static constexpr const char* kKind = "ricci_flow";
   // YAML section `metric`.
   RicciFlowFamily family = RicciFlowFamily::Berger;
   int64_t dim = 3;                  // round_sphere, hyperbolic: n

@@ -1,20 +1,25 @@
 #pragma once
 // The experiment configuration of `nmflow run` as plain data (docs/config.md documents every key, its default and
 // its unit). Only src/io reads YAML (config_yaml.h); every other module takes these structs, already validated.
-// `kind` selects the experiment family; each kind fills its own members (the others keep their defaults):
-//   real_metric_flow  manifold, points, model, loss, optimizer, recording
-//   cy_metric         variety, cy_points, phi_model, cy_loss, optimizer (no steps), training, measures,
-//                     recording.output (YAML sections variety, points, model, loss, optimizer, training, …)
-//   donaldson         variety, cy_points, donaldson, recording.output
-//   cy_free_metric    variety, cy_points, free_model, free_loss, optimizer (no steps), training (no method),
-//                     recording.output (YAML sections variety, points, model, loss, optimizer, training, recording)
-//   cy_width_ladder   variety, cy_points, ladder, recording.output (YAML sections variety, points, ladder, model,
-//                     optimizer, training, ntk, recording)
-//   local_ricci_check local_ricci (YAML: cases, criteria), recording.output
-//   ricci_flow        ricci_flow (YAML: metric, flow, recording.probes), recording.output
+// ExperimentConfig holds the top-level keys every kind shares (kind, seed, device, dtype, threads, recording) and
+// the sections of its kind as one struct per kind, each member named after its YAML section:
+//   real_metric_flow  RealMetricFlowConfig    manifold, points, model, loss, optimizer; recording (every key)
+//   cy_metric         CYMetricConfig          variety, points, model, loss, optimizer (no steps), training,
+//                                             measures; recording.output
+//   donaldson         DonaldsonRunConfig      variety, points, donaldson; recording.output
+//   cy_free_metric    CYFreeMetricRunConfig   variety, points, model, loss, optimizer (no steps), training (no
+//                                             method); recording.output
+//   cy_width_ladder   CYWidthLadderRunConfig  variety, points (train, validation), ladder (YAML sections ladder,
+//                                             model, optimizer, training, ntk and points.probes); recording.output
+//   local_ricci_check LocalRicciCheckConfig   cases, criteria; recording.output
+//   ricci_flow        RicciFlowConfig         metric, flow, recording.probes (io/config_ricci_flow.h);
+//                                             recording.output
+// (a "Run" in a name keeps it apart from the section struct named after the kind: DonaldsonConfig,
+// CYWidthLadderConfig, and the model config FreeCYMetricConfig of models/free_cy_metric.h).
 #include <cstdint>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "common/config_enums.h"
@@ -216,6 +221,7 @@ struct LocalRicciCriterionConfig {
 };
 
 struct LocalRicciCheckConfig {
+  static constexpr const char* kKind = "local_ricci_check";
   // Absent in the YAML: cases are those of the shipped quick check (configs/checks/local_ricci_quick.yaml), and so
   // are the criteria when the cases are too (with cases given, absent criteria are none).
   std::vector<LocalRicciCaseConfig> cases;
@@ -226,30 +232,82 @@ struct LocalRicciCheckConfig {
 // (symmetric on S³, conformal on T²).
 std::vector<std::string> local_ricci_head_names(LocalRicciManifold manifold);
 
-struct ExperimentConfig {
-  std::string kind = "real_metric_flow";
-  uint64_t seed = 0;
-  DeviceChoice device = DeviceChoice::Cpu;
-  Precision dtype = Precision::Float64;
-  int64_t threads = 0;                     // 0: LibTorch's default
+// --- one struct per kind: the sections it takes; kKind is the name of the kind (the YAML `kind`) ---
+
+struct RealMetricFlowConfig {
+  static constexpr const char* kKind = "real_metric_flow";
   ManifoldConfig manifold;
   PointsConfig points;
   ModelConfig model;
   LossConfig loss;
   OptimizerConfig optimizer;
-  RecordingConfig recording;
+};
+
+struct CYMetricConfig {
+  static constexpr const char* kKind = "cy_metric";
   VarietyConfig variety;
-  CYPointsConfig cy_points;
-  PhiModelConfig phi_model;
-  CYLossConfig cy_loss;
+  CYPointsConfig points;
+  PhiModelConfig model;
+  CYLossConfig loss;
+  OptimizerConfig optimizer;               // every key but steps (a run lasts training.epochs)
   CYTrainingConfig training;
   CYMeasuresConfig measures;
+};
+
+struct DonaldsonRunConfig {
+  static constexpr const char* kKind = "donaldson";
+  VarietyConfig variety;
+  CYPointsConfig points;                   // train: the balancing points
   DonaldsonConfig donaldson;
-  FreeMetricModelConfig free_model;
-  FreeMetricLossConfig free_loss;
-  CYWidthLadderConfig ladder;
-  LocalRicciCheckConfig local_ricci;
-  RicciFlowConfig ricci_flow;
+};
+
+struct CYFreeMetricRunConfig {
+  static constexpr const char* kKind = "cy_free_metric";
+  VarietyConfig variety;
+  CYPointsConfig points;
+  FreeMetricModelConfig model;
+  FreeMetricLossConfig loss;
+  OptimizerConfig optimizer;               // every key but steps (a run lasts training.epochs)
+  CYTrainingConfig training;               // every key but method (a free model has no potential φ)
+};
+
+struct CYWidthLadderRunConfig {
+  static constexpr const char* kKind = "cy_width_ladder";
+  VarietyConfig variety;
+  CYPointsConfig points;
+  CYWidthLadderConfig ladder;              // the YAML sections ladder, model, optimizer, training, ntk, points.probes
+};
+
+// The sections of one kind: the alternative is the struct of ExperimentConfig::kind.
+using KindSections = std::variant<RealMetricFlowConfig, CYMetricConfig, DonaldsonRunConfig, CYFreeMetricRunConfig,
+                                  CYWidthLadderRunConfig, LocalRicciCheckConfig, RicciFlowConfig>;
+
+// Throws nmflow::Error: a config of kind `held` was asked for the sections of kind `asked`.
+[[noreturn]] void throw_wrong_kind_sections(const char* held, const char* asked);
+
+struct ExperimentConfig {
+  std::string kind = RealMetricFlowConfig::kKind;
+  uint64_t seed = 0;
+  DeviceChoice device = DeviceChoice::Cpu;
+  Precision dtype = Precision::Float64;
+  int64_t threads = 0;                     // 0: LibTorch's default
+  RecordingConfig recording;               // real_metric_flow reads every key, the other kinds only output
+  KindSections kind_sections;              // the struct of `kind`, set with it when the YAML is read (config_yaml.h)
+
+  // The sections of kind Sections::kKind, e.g. config.sections<CYMetricConfig>().variety; throws nmflow::Error
+  // naming both kinds when the config is of another kind.
+  template <typename Sections>
+  const Sections& sections() const {
+    const Sections* held = std::get_if<Sections>(&kind_sections);
+    if (held == nullptr) {
+      throw_wrong_kind_sections(std::visit([](const auto& s) { return s.kKind; }, kind_sections), Sections::kKind);
+    }
+    return *held;
+  }
+  template <typename Sections>
+  Sections& sections() {
+    return const_cast<Sections&>(static_cast<const ExperimentConfig&>(*this).sections<Sections>());
+  }
 };
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:

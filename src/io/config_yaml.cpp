@@ -184,18 +184,19 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
     read_ricci_flow(context, root, root_node, c);
     return c;
   }
+  RealMetricFlowConfig& s = c.kind_sections.emplace<RealMetricFlowConfig>();
   const auto section = [&](const std::string& name) { return kind_section(context, root, root_node, name, kind); };
-  const int64_t dim = read_manifold(section("manifold"), c.manifold);
-  read_points(section("points"), c.points);
-  read_model(section("model"), c.model);
-  read_loss(section("loss"), c.loss, c.manifold, dim);
-  read_optimizer(section("optimizer"), c.optimizer);
-  if (c.optimizer.name == OptimizerKind::Lbfgs && c.points.resample_every > 0) {
+  const int64_t dim = read_manifold(section("manifold"), s.manifold);
+  read_points(section("points"), s.points);
+  read_model(section("model"), s.model);
+  read_loss(section("loss"), s.loss, s.manifold, dim);
+  read_optimizer(section("optimizer"), s.optimizer);
+  if (s.optimizer.name == OptimizerKind::Lbfgs && s.points.resample_every > 0) {
     section("points").fail("resample_every", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of "
                                              "the same function), so points cannot be resampled; allowed with "
                                              "lbfgs: 0");
   }
-  read_recording(section("recording"), c.recording, c.points, dim);
+  read_recording(section("recording"), c.recording, s.points, dim);
   return c;
 }
 

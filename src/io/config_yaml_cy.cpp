@@ -17,13 +17,13 @@ namespace nmflow {
 
 namespace {
 
-const std::string kReal = "real_metric_flow";
-const std::string kCY = "cy_metric";
-const std::string kDonaldson = "donaldson";
-const std::string kFree = "cy_free_metric";
-const std::string kLadder = "cy_width_ladder";
-const std::string kLocalRicci = "local_ricci_check";
-const std::string kRicciFlow = "ricci_flow";
+const std::string kReal = RealMetricFlowConfig::kKind;
+const std::string kCY = CYMetricConfig::kKind;
+const std::string kDonaldson = DonaldsonRunConfig::kKind;
+const std::string kFree = CYFreeMetricRunConfig::kKind;
+const std::string kLadder = CYWidthLadderRunConfig::kKind;
+const std::string kLocalRicci = LocalRicciCheckConfig::kKind;
+const std::string kRicciFlow = RicciFlowConfig::kKind;
 
 using SectionKeys = std::map<std::string, std::vector<std::string>>;
 
@@ -227,11 +227,12 @@ void read_training(ConfigReader r, CYTrainingConfig& t, const CYPointsConfig& po
 }
 
 // L-BFGS compares gradients of one loss, so a CY kind that trains with it takes full batches.
-void check_lbfgs_batch(const ConfigReader& training, const ExperimentConfig& c) {
-  if (c.optimizer.name == OptimizerKind::Lbfgs && c.training.batch_size != c.cy_points.train) {
-    training.fail("batch_size", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
-                                "function), so every step must see all training points; allowed with lbfgs: " +
-                                    std::to_string(c.cy_points.train) + " (= points.train)");
+void check_lbfgs_batch(const ConfigReader& r, const OptimizerConfig& optimizer, const CYTrainingConfig& training,
+                       const CYPointsConfig& points) {
+  if (optimizer.name == OptimizerKind::Lbfgs && training.batch_size != points.train) {
+    r.fail("batch_size", "L-BFGS needs one fixed loss (its curvature pairs compare gradients of the same "
+                         "function), so every step must see all training points; allowed with lbfgs: " +
+                             std::to_string(points.train) + " (= points.train)");
   }
 }
 
@@ -434,67 +435,71 @@ std::string read_kind(const std::shared_ptr<const ConfigContext>& context, const
 void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                     const YAML::Node& root_node, ExperimentConfig& c) {
   check_cy_top_level(root, c);
-  c.optimizer.lr = 1e-3;  // the CY default (docs/config.md), where it differs from the real kind's
-  read_variety(kind_section(context, root, root_node, "variety", kCY), c.variety);
-  read_cy_points(kind_section(context, root, root_node, "points", kCY), c.cy_points);
-  read_phi_model(kind_section(context, root, root_node, "model", kCY), c.phi_model);
+  CYMetricConfig& s = c.kind_sections.emplace<CYMetricConfig>();
+  s.optimizer.lr = 1e-3;  // the CY default (docs/config.md), where it differs from the real kind's
+  read_variety(kind_section(context, root, root_node, "variety", kCY), s.variety);
+  read_cy_points(kind_section(context, root, root_node, "points", kCY), s.points);
+  read_phi_model(kind_section(context, root, root_node, "model", kCY), s.model);
   ConfigReader loss = kind_section(context, root, root_node, "loss", kCY);
-  c.cy_loss.monge_ampere = loss.enumeration("monge_ampere", c.cy_loss.monge_ampere, kMongeAmpereWeightingNames);
-  c.cy_loss.kappa = loss.enumeration("kappa", c.cy_loss.kappa, kMongeAmpereKappaNames);
+  s.loss.monge_ampere = loss.enumeration("monge_ampere", s.loss.monge_ampere, kMongeAmpereWeightingNames);
+  s.loss.kappa = loss.enumeration("kappa", s.loss.kappa, kMongeAmpereKappaNames);
   ConfigReader optimizer = kind_section(context, root, root_node, "optimizer", kCY);
-  read_optimizer_keys(optimizer, c.optimizer);
+  read_optimizer_keys(optimizer, s.optimizer);
   ConfigReader training = kind_section(context, root, root_node, "training", kCY);
-  read_training(training, c.training, c.cy_points);
-  c.training.method = training.enumeration("method", c.training.method, kPhiJetMethodNames);
-  check_lbfgs_batch(training, c);
-  read_measures(kind_section(context, root, root_node, "measures", kCY), c.measures, c.cy_points);
+  read_training(training, s.training, s.points);
+  s.training.method = training.enumeration("method", s.training.method, kPhiJetMethodNames);
+  check_lbfgs_batch(training, s.optimizer, s.training, s.points);
+  read_measures(kind_section(context, root, root_node, "measures", kCY), s.measures, s.points);
   read_cy_recording(kind_section(context, root, root_node, "recording", kCY), c.recording);
 }
 
 void read_donaldson(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                     const YAML::Node& root_node, ExperimentConfig& c) {
   check_cy_top_level(root, c);
-  read_variety(kind_section(context, root, root_node, "variety", kDonaldson), c.variety);
-  read_cy_points(kind_section(context, root, root_node, "points", kDonaldson), c.cy_points);
+  DonaldsonRunConfig& s = c.kind_sections.emplace<DonaldsonRunConfig>();
+  read_variety(kind_section(context, root, root_node, "variety", kDonaldson), s.variety);
+  read_cy_points(kind_section(context, root, root_node, "points", kDonaldson), s.points);
   read_donaldson_section(kind_section(context, root, root_node, "donaldson", kDonaldson),
-                         section_node(root_node, "donaldson"), c.donaldson);
+                         section_node(root_node, "donaldson"), s.donaldson);
   read_cy_recording(kind_section(context, root, root_node, "recording", kDonaldson), c.recording);
 }
 
 void read_cy_free_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                          const YAML::Node& root_node, ExperimentConfig& c) {
   check_cy_top_level(root, c);
-  c.optimizer.lr = 5e-3;  // where the free models were measured (docs/cy_training.md, "Free metric models")
-  read_variety(kind_section(context, root, root_node, "variety", kFree), c.variety);
-  read_cy_points(kind_section(context, root, root_node, "points", kFree), c.cy_points);
-  read_free_model(kind_section(context, root, root_node, "model", kFree), c.free_model);
-  read_free_loss(kind_section(context, root, root_node, "loss", kFree), c.free_loss);
+  CYFreeMetricRunConfig& s = c.kind_sections.emplace<CYFreeMetricRunConfig>();
+  s.optimizer.lr = 5e-3;  // where the free models were measured (docs/cy_training.md, "Free metric models")
+  read_variety(kind_section(context, root, root_node, "variety", kFree), s.variety);
+  read_cy_points(kind_section(context, root, root_node, "points", kFree), s.points);
+  read_free_model(kind_section(context, root, root_node, "model", kFree), s.model);
+  read_free_loss(kind_section(context, root, root_node, "loss", kFree), s.loss);
   ConfigReader optimizer = kind_section(context, root, root_node, "optimizer", kFree);
-  read_optimizer_keys(optimizer, c.optimizer);
+  read_optimizer_keys(optimizer, s.optimizer);
   ConfigReader training = kind_section(context, root, root_node, "training", kFree);
-  read_training(training, c.training, c.cy_points);
-  check_lbfgs_batch(training, c);
+  read_training(training, s.training, s.points);
+  check_lbfgs_batch(training, s.optimizer, s.training, s.points);
   read_cy_recording(kind_section(context, root, root_node, "recording", kFree), c.recording);
 }
 
 void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                           const YAML::Node& root_node, ExperimentConfig& c) {
   check_cy_top_level(root, c);
+  CYWidthLadderRunConfig& s = c.kind_sections.emplace<CYWidthLadderRunConfig>();
   // The ladder's defaults where they differ from the other CY kinds' (docs/config.md): the K3 study of
   // docs/ntk_width_ladder.md.
-  c.variety.name = "k3_quartic";
-  c.cy_points.train = 4000;
-  c.cy_points.validation = 4000;
+  s.variety.name = "k3_quartic";
+  s.points.train = 4000;
+  s.points.validation = 4000;
   const auto section = [&](const std::string& name) { return kind_section(context, root, root_node, name, kLadder); };
-  read_variety(section("variety"), c.variety);
+  read_variety(section("variety"), s.variety);
   ConfigReader points = section("points");
-  read_cy_points(points, c.cy_points);
-  c.ladder.probes = points.integer("probes", c.ladder.probes, 1, 65536);
-  read_ladder_grid(section("ladder"), c.ladder);
-  read_ladder_model(section("model"), c.ladder);
-  read_ladder_optimizer(section("optimizer"), c.ladder);
-  read_ladder_training(section("training"), c.ladder, c.cy_points);
-  read_ladder_ntk(section("ntk"), c.ladder, variety_table().at(c.variety.name).n_coords - 2);
+  read_cy_points(points, s.points);
+  s.ladder.probes = points.integer("probes", s.ladder.probes, 1, 65536);
+  read_ladder_grid(section("ladder"), s.ladder);
+  read_ladder_model(section("model"), s.ladder);
+  read_ladder_optimizer(section("optimizer"), s.ladder);
+  read_ladder_training(section("training"), s.ladder, s.points);
+  read_ladder_ntk(section("ntk"), s.ladder, variety_table().at(s.variety.name).n_coords - 2);
   read_cy_recording(section("recording"), c.recording);
 }
 

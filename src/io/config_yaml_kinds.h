@@ -40,8 +40,8 @@ void read_optimizer_keys(ConfigReader& r, OptimizerConfig& o);
 // root["kind"] (default real_metric_flow), validated first: the other keys are checked against its sections.
 std::string read_kind(const std::shared_ptr<const ConfigContext>& context, const YAML::Node& root);
 
-// Read the sections of kinds cy_metric, donaldson, cy_free_metric and cy_width_ladder (the top-level keys are read
-// by the caller).
+// Read the sections of kinds cy_metric, donaldson, cy_free_metric and cy_width_ladder into config.kind_sections,
+// set to the kind's struct, and recording.output (the other top-level keys are read by the caller).
 void read_cy_metric(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                     const YAML::Node& root_node, ExperimentConfig& config);
 void read_donaldson(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
@@ -50,7 +50,8 @@ void read_cy_free_metric(const std::shared_ptr<const ConfigContext>& context, co
                          const YAML::Node& root_node, ExperimentConfig& config);
 void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                           const YAML::Node& root_node, ExperimentConfig& config);
-// Read the cases, criteria and recording of kind local_ricci_check (config_yaml_local_ricci.cpp).
+// Read the cases and criteria of kind local_ricci_check into config.kind_sections (a LocalRicciCheckConfig) and
+// recording.output (config_yaml_local_ricci.cpp).
 void read_local_ricci_check(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                             const YAML::Node& root_node, ExperimentConfig& config);
 // Read the metric, flow and recording sections of kind ricci_flow (config_yaml_ricci_flow.cpp).

@@ -23,7 +23,7 @@ std::vector<std::string> local_ricci_head_names(LocalRicciManifold manifold) {
 
 namespace {
 
-const std::string kKind = "local_ricci_check";
+const std::string kKind = LocalRicciCheckConfig::kKind;
 const std::vector<std::string> kS3Keys = {"frequencies", "a0", "b0", "points"};
 const std::vector<std::string> kT2Keys = {"grid", "probe_grid", "reference_grid", "u0"};
 
@@ -144,7 +144,7 @@ LocalRicciCriterionConfig read_criterion(ConfigReader& r, const std::vector<Loca
 const LocalRicciCheckConfig& quick_check() {
   static const LocalRicciCheckConfig quick = [] {
     return load_config(local_ricci_check_config_text(true), "configs/checks/local_ricci_quick.yaml (embedded)")
-        .config.local_ricci;
+        .config.sections<LocalRicciCheckConfig>();
   }();
   return quick;
 }
@@ -153,17 +153,18 @@ const LocalRicciCheckConfig& quick_check() {
 
 void read_local_ricci_check(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                             const YAML::Node& root_node, ExperimentConfig& c) {
+  LocalRicciCheckConfig& s = c.kind_sections.emplace<LocalRicciCheckConfig>();
   if (root.has("cases")) {
     for (ConfigReader r : root.mapping_list("cases", kind_keys(kKind, "cases"))) {
-      c.local_ricci.cases.push_back(read_case(r));
+      s.cases.push_back(read_case(r));
     }
-    if (c.local_ricci.cases.empty()) root.fail("cases", "needs at least one case");
+    if (s.cases.empty()) root.fail("cases", "needs at least one case");
   } else {
-    c.local_ricci.cases = quick_check().cases;
-    if (!root.has("criteria")) c.local_ricci.criteria = quick_check().criteria;
+    s.cases = quick_check().cases;
+    if (!root.has("criteria")) s.criteria = quick_check().criteria;
   }
   for (ConfigReader r : root.mapping_list("criteria", kind_keys(kKind, "criteria"))) {
-    c.local_ricci.criteria.push_back(read_criterion(r, c.local_ricci.cases));
+    s.criteria.push_back(read_criterion(r, s.cases));
   }
   ConfigReader recording = kind_section(context, root, root_node, "recording", kKind);
   c.recording.output = recording.string("output", "local_ricci_check.h5");

@@ -232,7 +232,7 @@ void read_flow(ConfigReader& r, RicciFlowConfig& c) {
 
 void read_ricci_flow(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                      const YAML::Node& root_node, ExperimentConfig& config) {
-  RicciFlowConfig& c = config.ricci_flow;
+  RicciFlowConfig& c = config.kind_sections.emplace<RicciFlowConfig>();
   ConfigReader metric = kind_section(context, root, root_node, "metric", kKind);
   read_metric(metric, c);
   ConfigReader flow = kind_section(context, root, root_node, "flow", kKind);

@@ -238,7 +238,7 @@ TEST_CASE("A width ladder stopped after one run and resumed equals an uninterrup
 
   // --resume refuses a ladder trained for another number of epochs (training.epochs may change for other kinds).
   nmflow::ExperimentConfig longer = config;
-  longer.ladder.epochs = 3;
+  longer.sections<nmflow::CYWidthLadderRunConfig>().ladder.epochs = 3;
   CHECK_THROWS_WITH(nmflow::run_cy_width_ladder_experiment(longer, options),
                     Catch::Contains("trained 2 epochs, training.epochs is now 3"));
   ExperimentRunOptions missing = options_for("ladder_test_missing.h5");

@@ -148,11 +148,13 @@ TEST_CASE("A local_ricci_check run stopped after one case and resumed equals an 
 TEST_CASE("local_ricci_check: a failed criterion fails the check, and the report says which", "[experiments]") {
   OneThread one;
   ExperimentConfig config = load_config(kTinyCheck, "tiny.yaml").config;
-  config.local_ricci.criteria[2].threshold = 1e-12;  // a deviation below 1e-12 after a few steps: not met
+  // A deviation below 1e-12 after a few steps: not met.
+  config.sections<LocalRicciCheckConfig>().criteria[2].threshold = 1e-12;
   const std::string path = "local_ricci_test_failed.h5";
   const LocalRicciCheckSummary summary = run_local_ricci_check_experiment(config, options_for(path));
   CHECK_FALSE(summary.passed());
-  const std::vector<std::string> lines = local_ricci_check_report(summary, config.local_ricci.criteria);
+  const std::vector<std::string> lines =
+      local_ricci_check_report(summary, config.sections<LocalRicciCheckConfig>().criteria);
   CHECK(lines.back() == "local-ricci check FAILED: 1 of 3 criteria not met");
   CHECK(lines[lines.size() - 2].rfind("FAIL  again: deviation from Ricci flow", 0) == 0);
   CHECK(Hdf5File::open(path).read_int_attribute("/", "passed") == 0);

@@ -132,7 +132,7 @@ TEST_CASE("sigkill child: run until killed", "[.sigkill_child]") {
   REQUIRE(fd != nullptr);
   const int pipe_fd = std::atoi(fd);
   ExperimentConfig config = load_config(kTinyRun, "tiny").config;
-  config.optimizer.steps = 100000;
+  config.sections<RealMetricFlowConfig>().optimizer.steps = 100000;
   config.recording.every = 1;
   RunHooks hooks;
   hooks.on_progress = [&](const RunProgress& p) {

@@ -28,7 +28,7 @@ bool has(const std::string& message, const std::string& part) { return message.f
 
 TEST_CASE("ricci_flow: each family reads its own keys, with the documented defaults", "[io]") {
   const ExperimentConfig defaults = load_config("kind: ricci_flow\n", "t").config;
-  const RicciFlowConfig& d = defaults.ricci_flow;
+  const RicciFlowConfig& d = defaults.sections<RicciFlowConfig>();
   CHECK(d.family == RicciFlowFamily::Berger);
   CHECK(d.a == 1.0);
   CHECK(d.b == 0.5);
@@ -39,23 +39,23 @@ TEST_CASE("ricci_flow: each family reads its own keys, with the documented defau
   const RicciFlowConfig torus =
       load_config("kind: ricci_flow\nmetric: {family: sphere_torus, radius: 2, sphere_dim: 3, torus_dim: 2, "
                   "lengths: [1, 4]}\nflow: {end_time: 0.5, record_times: [0.1, 0.5]}\n", "t")
-          .config.ricci_flow;
+          .config.sections<RicciFlowConfig>();
   CHECK(torus.lengths == std::vector<double>{1.0, 4.0});
   CHECK(torus.record_times == std::vector<double>{0.1, 0.5});
 
   const ExperimentConfig t3 = load_config("kind: ricci_flow\nmetric: {family: deturck_t3, g0: [{i: 1, j: 2, kx: 1, "
                                           "kz: -1, sin: 0.1}]}\nflow: {grid: 20}\n", "t").config;
-  REQUIRE(t3.ricci_flow.g0.size() == 1);
-  CHECK(t3.ricci_flow.g0[0].kz == -1);
-  CHECK(t3.ricci_flow.end_time == 0.2);
+  REQUIRE(t3.sections<RicciFlowConfig>().g0.size() == 1);
+  CHECK(t3.sections<RicciFlowConfig>().g0[0].kz == -1);
+  CHECK(t3.sections<RicciFlowConfig>().end_time == 0.2);
   CHECK(config_entries(t3).at("metric.g0") == "[{i: 1, j: 2, kx: 1, ky: 0, kz: -1, cos: 0, sin: 0.1}]");
 
   ExperimentConfig quick = t3;
   apply_quick(quick);
-  CHECK(quick.ricci_flow.grid == 12);
-  CHECK(t3.ricci_flow.grid == 20);
-  CHECK(quick.ricci_flow.records == 3);
-  CHECK(quick.ricci_flow.probes == 4);
+  CHECK(quick.sections<RicciFlowConfig>().grid == 12);
+  CHECK(t3.sections<RicciFlowConfig>().grid == 20);
+  CHECK(quick.sections<RicciFlowConfig>().records == 3);
+  CHECK(quick.sections<RicciFlowConfig>().probes == 4);
 }
 
 TEST_CASE("ricci_flow: bad values are located and name what is allowed", "[io]") {

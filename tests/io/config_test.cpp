@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -30,16 +31,54 @@ std::string error_of(const std::string& text, const std::vector<std::string>& ov
 
 bool has(const std::string& message, const std::string& part) { return message.find(part) != std::string::npos; }
 
+// The message config.sections<Sections>() throws ("" when it does not throw).
+template <typename Sections>
+std::string sections_error(const ExperimentConfig& config) {
+  try {
+    config.sections<Sections>();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace
 
 TEST_CASE("The embedded default experiment validates and is a perturbed round S^2 under the Einstein loss", "[io]") {
   const LoadedConfig loaded = load_config(default_config_text(), "<default>");
   CHECK(loaded.text == default_config_text());
-  CHECK(loaded.config.manifold.name == "round_sphere");
-  CHECK(loaded.config.manifold.sampler == "sphere");
-  CHECK(loaded.config.loss.name == MetricLoss::Einstein);
-  CHECK(loaded.config.optimizer.steps == 300);
+  const RealMetricFlowConfig& s = loaded.config.sections<RealMetricFlowConfig>();
+  CHECK(s.manifold.name == "round_sphere");
+  CHECK(s.manifold.sampler == "sphere");
+  CHECK(s.loss.name == MetricLoss::Einstein);
+  CHECK(s.optimizer.steps == 300);
+}
+
+TEST_CASE("A config holds the sections of its kind, and asking for another kind's names both kinds", "[io]") {
+  for (const std::string kind :
+       {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder", "local_ricci_check"}) {
+    INFO(kind);
+    const ExperimentConfig config = load_config("kind: " + kind + "\n", "t").config;
+    CHECK(config.kind == kind);
+    const std::vector<std::pair<std::string, std::string>> asked = {
+        {RealMetricFlowConfig::kKind, sections_error<RealMetricFlowConfig>(config)},
+        {CYMetricConfig::kKind, sections_error<CYMetricConfig>(config)},
+        {DonaldsonRunConfig::kKind, sections_error<DonaldsonRunConfig>(config)},
+        {CYFreeMetricRunConfig::kKind, sections_error<CYFreeMetricRunConfig>(config)},
+        {CYWidthLadderRunConfig::kKind, sections_error<CYWidthLadderRunConfig>(config)},
+        {LocalRicciCheckConfig::kKind, sections_error<LocalRicciCheckConfig>(config)}};
+    for (const auto& [other, message] : asked) {
+      INFO(other);
+      CHECK(message == (other == kind ? "" : "the configuration is of kind " + kind + ", not of kind " + other +
+                                                 " (whose sections were asked for)"));
+    }
+  }
+  // Without a kind key, and in the embedded default, the kind is real_metric_flow.
+  for (const std::string& text : {std::string("seed: 1\n"), default_config_text()}) {
+    const ExperimentConfig config = load_config(text, "t").config;
+    CHECK(config.kind == RealMetricFlowConfig::kKind);
+    CHECK(sections_error<RealMetricFlowConfig>(config).empty());
+  }
 }
 
 TEST_CASE("Edit distance counts insertions, deletions and substitutions", "[io]") {
@@ -111,12 +150,13 @@ TEST_CASE("Inconsistent combinations are reported at the key to change", "[io]")
 TEST_CASE("--set overrides replace keys, parse YAML values and are blamed as --set", "[io]") {
   const LoadedConfig loaded =
       load_config(default_config_text(), "<default>", {"optimizer.steps=7", "model.hidden=[3, 5]", "seed=11"});
-  CHECK(loaded.config.optimizer.steps == 7);
-  CHECK(loaded.config.model.hidden == std::vector<int64_t>{3, 5});
+  CHECK(loaded.config.sections<RealMetricFlowConfig>().optimizer.steps == 7);
+  CHECK(loaded.config.sections<RealMetricFlowConfig>().model.hidden == std::vector<int64_t>{3, 5});
   CHECK(loaded.config.seed == 11);
   CHECK(has(loaded.text, "steps: 7"));
   // The re-emitted text is the configuration actually run: loading it gives the same config.
-  CHECK(load_config(loaded.text, "again").config.model.hidden == std::vector<int64_t>{3, 5});
+  CHECK(load_config(loaded.text, "again").config.sections<RealMetricFlowConfig>().model.hidden ==
+        std::vector<int64_t>{3, 5});
   const std::string bad = error_of(default_config_text(), {"optimizer.lr=-1"});
   INFO(bad);
   CHECK(has(bad, "--set optimizer.lr: optimizer.lr: must be in (0, inf), got -1"));
@@ -127,30 +167,32 @@ TEST_CASE("--set overrides replace keys, parse YAML values and are blamed as --s
 // --- Calabi–Yau kinds (cy_metric, donaldson) ---
 
 TEST_CASE("A cy_metric config reads every section, and the CY defaults apply where keys are absent", "[io]") {
-  const ExperimentConfig c = load_config("kind: cy_metric\nseed: 4\nvariety: {name: dwork_quartic, psi: {re: 0.3, "
-                                         "im: -0.2}}\npoints: {train: 300, validation: 50}\nmodel: {hidden: [8]}\n"
-                                         "loss: {monge_ampere: uniform, kappa: batch}\noptimizer: {schedule: cosine}\n"
-                                         "training: {epochs: 3, batch_size: 100, method: input_hessian}\n",
-                                         "test.yaml")
-                             .config;
-  CHECK(c.kind == "cy_metric");
+  const ExperimentConfig config =
+      load_config("kind: cy_metric\nseed: 4\nvariety: {name: dwork_quartic, psi: {re: 0.3, im: -0.2}}\npoints: "
+                  "{train: 300, validation: 50}\nmodel: {hidden: [8]}\nloss: {monge_ampere: uniform, kappa: batch}\n"
+                  "optimizer: {schedule: cosine}\ntraining: {epochs: 3, batch_size: 100, method: input_hessian}\n",
+                  "test.yaml")
+          .config;
+  CHECK(config.kind == "cy_metric");
+  const CYMetricConfig& c = config.sections<CYMetricConfig>();
   CHECK(c.variety.name == "dwork_quartic");
   CHECK(c.variety.has_psi);
   CHECK(c.variety.psi_re == 0.3);
   CHECK(c.variety.psi_im == -0.2);
-  CHECK(c.cy_points.train == 300);
-  CHECK(c.cy_points.validation == 50);
-  CHECK(c.phi_model.hidden == std::vector<int64_t>{8});
-  CHECK(c.phi_model.activation == Activation::Gelu);
-  CHECK(c.cy_loss.monge_ampere == MongeAmpereWeighting::Uniform);
-  CHECK(c.cy_loss.kappa == MongeAmpereKappa::Batch);
+  CHECK(c.points.train == 300);
+  CHECK(c.points.validation == 50);
+  CHECK(c.model.hidden == std::vector<int64_t>{8});
+  CHECK(c.model.activation == Activation::Gelu);
+  CHECK(c.loss.monge_ampere == MongeAmpereWeighting::Uniform);
+  CHECK(c.loss.kappa == MongeAmpereKappa::Batch);
   CHECK(c.optimizer.lr == 1e-3);
   CHECK(c.training.method == PhiJetMethod::InputHessian);
   CHECK_FALSE(c.measures.curvature);
 }
 
 TEST_CASE("cy_metric: loss.kappa defaults to training_set and names its allowed values", "[io]") {
-  CHECK(load_config("kind: cy_metric\n", "test.yaml").config.cy_loss.kappa == MongeAmpereKappa::TrainingSet);
+  CHECK(load_config("kind: cy_metric\n", "test.yaml").config.sections<CYMetricConfig>().loss.kappa ==
+        MongeAmpereKappa::TrainingSet);
   const std::string message = error_of("kind: cy_metric\nloss: {kappa: minibatch}\n");
   INFO(message);
   CHECK(has(message, "loss.kappa"));
@@ -259,7 +301,9 @@ TEST_CASE("cy_metric: the curvature measures and the device are validated (donal
                                       "curvature_points: 60}\n");
   INFO(points);
   CHECK(has(points, "test.yaml:3:47: measures.curvature_points: exceeds points.validation = 50"));
-  CHECK(load_config("kind: cy_metric\nmeasures: {curvature: true}\n", "t").config.measures.curvature);
+  CHECK(load_config("kind: cy_metric\nmeasures: {curvature: true}\n", "t")
+            .config.sections<CYMetricConfig>()
+            .measures.curvature);
   CHECK(has(error_of("kind: cy_metric\nmeasures: {curvature: yes please}\n"), "measures.curvature: expected"));
   const std::string baseline = error_of("kind: cy_metric\nmeasures: {fubini_study: true}\n");
   INFO(baseline);
@@ -267,9 +311,11 @@ TEST_CASE("cy_metric: the curvature measures and the device are validated (donal
 }
 
 TEST_CASE("donaldson: k is one degree or an ascending list in 1..8, and float32 is rejected", "[io]") {
-  CHECK(load_config("kind: donaldson\ndonaldson: {k: 4}\n", "t").config.donaldson.k == std::vector<int64_t>{4});
-  CHECK(load_config("kind: donaldson\ndonaldson: {k: [1, 3]}\n", "t").config.donaldson.k ==
-        std::vector<int64_t>{1, 3});
+  const auto degrees = [](const std::string& text) {
+    return load_config(text, "t").config.sections<DonaldsonRunConfig>().donaldson.k;
+  };
+  CHECK(degrees("kind: donaldson\ndonaldson: {k: 4}\n") == std::vector<int64_t>{4});
+  CHECK(degrees("kind: donaldson\ndonaldson: {k: [1, 3]}\n") == std::vector<int64_t>{1, 3});
   const std::string nine = error_of("kind: donaldson\ndonaldson:\n  k: [1, 9]\n");
   INFO(nine);
   CHECK(has(nine, "test.yaml:3:10: donaldson.k[1]: must be in [1, 8], got 9"));
@@ -283,43 +329,45 @@ TEST_CASE("--quick shrinks the CY kinds to seconds: 10 steps per epoch, 2 epochs
                                     "t")
                             .config;
   apply_quick(cy);
-  CHECK(cy.cy_points.train == 500);
-  CHECK(cy.cy_points.validation == 200);
-  CHECK(cy.training.batch_size == 50);
-  CHECK(cy.training.epochs == 2);
+  CHECK(cy.sections<CYMetricConfig>().points.train == 500);
+  CHECK(cy.sections<CYMetricConfig>().points.validation == 200);
+  CHECK(cy.sections<CYMetricConfig>().training.batch_size == 50);
+  CHECK(cy.sections<CYMetricConfig>().training.epochs == 2);
   ExperimentConfig d = load_config("kind: donaldson\ndonaldson: {k: [1, 2, 3, 4, 5, 6], iterations: 10}\n", "t").config;
   apply_quick(d);
-  CHECK(d.donaldson.k == std::vector<int64_t>{1, 2});
-  CHECK(d.donaldson.iterations == 3);
+  CHECK(d.sections<DonaldsonRunConfig>().donaldson.k == std::vector<int64_t>{1, 2});
+  CHECK(d.sections<DonaldsonRunConfig>().donaldson.iterations == 3);
 }
 
 // --- kind cy_free_metric ---
 
 TEST_CASE("A cy_free_metric config reads every section into enums, with the free-model defaults", "[io]") {
-  const ExperimentConfig c =
+  const ExperimentConfig config =
       load_config("kind: cy_free_metric\nseed: 5\nvariety: {name: k3_quartic}\npoints: {train: 300, validation: 100}\n"
                   "model: {head: free, inputs: patch_affine, hidden: [8], activation: relu, parameterisation: ntk}\n"
                   "loss: {monge_ampere: uniform, kappa: batch, alpha_kahler: 0.5, alpha_transition: 0}\n"
                   "optimizer: {schedule: cosine, min_lr: 0.0001}\ntraining: {epochs: 3, batch_size: 100}\n",
                   "test.yaml")
           .config;
-  CHECK(c.kind == "cy_free_metric");
-  CHECK(c.free_model.head == FreeMetricHead::Free);
-  CHECK(c.free_model.inputs == PhiInputs::PatchAffine);
-  CHECK(c.free_model.hidden == std::vector<int64_t>{8});
-  CHECK(c.free_model.activation == Activation::Relu);  // first derivatives only: relu is allowed here
-  CHECK(c.free_model.parameterisation == Parameterisation::Ntk);
-  CHECK(c.free_loss.monge_ampere == MongeAmpereWeighting::Uniform);
-  CHECK(c.free_loss.kappa == MongeAmpereKappa::Batch);
-  CHECK(c.free_loss.alpha_kahler == 0.5);
-  CHECK(c.free_loss.alpha_transition == 0.0);
+  CHECK(config.kind == "cy_free_metric");
+  const CYFreeMetricRunConfig& c = config.sections<CYFreeMetricRunConfig>();
+  CHECK(c.model.head == FreeMetricHead::Free);
+  CHECK(c.model.inputs == PhiInputs::PatchAffine);
+  CHECK(c.model.hidden == std::vector<int64_t>{8});
+  CHECK(c.model.activation == Activation::Relu);  // first derivatives only: relu is allowed here
+  CHECK(c.model.parameterisation == Parameterisation::Ntk);
+  CHECK(c.loss.monge_ampere == MongeAmpereWeighting::Uniform);
+  CHECK(c.loss.kappa == MongeAmpereKappa::Batch);
+  CHECK(c.loss.alpha_kahler == 0.5);
+  CHECK(c.loss.alpha_transition == 0.0);
   CHECK(c.optimizer.lr == 5e-3);  // the free kind's default
   CHECK(c.training.epochs == 3);
-  const ExperimentConfig d = load_config("kind: cy_free_metric\n", "t").config;
-  CHECK(d.free_model.head == FreeMetricHead::Multiplicative);
-  CHECK(d.free_model.inputs == PhiInputs::Invariant);
-  CHECK(d.free_loss.alpha_kahler == 1.0);
-  CHECK(d.free_loss.kappa == MongeAmpereKappa::TrainingSet);
+  const ExperimentConfig defaults = load_config("kind: cy_free_metric\n", "t").config;
+  const CYFreeMetricRunConfig& d = defaults.sections<CYFreeMetricRunConfig>();
+  CHECK(d.model.head == FreeMetricHead::Multiplicative);
+  CHECK(d.model.inputs == PhiInputs::Invariant);
+  CHECK(d.loss.alpha_kahler == 1.0);
+  CHECK(d.loss.kappa == MongeAmpereKappa::TrainingSet);
 }
 
 TEST_CASE("cy_free_metric: unknown names, wrong types and out-of-range values are located and name what is allowed",
@@ -375,16 +423,17 @@ TEST_CASE("--quick shrinks cy_free_metric to 2 epochs of 10 steps on a few hundr
                                    "t")
                            .config;
   apply_quick(c);
-  CHECK(c.cy_points.train == 500);
-  CHECK(c.cy_points.validation == 200);
-  CHECK(c.training.batch_size == 50);
-  CHECK(c.training.epochs == 2);
+  const CYFreeMetricRunConfig& s = c.sections<CYFreeMetricRunConfig>();
+  CHECK(s.points.train == 500);
+  CHECK(s.points.validation == 200);
+  CHECK(s.training.batch_size == 50);
+  CHECK(s.training.epochs == 2);
 }
 
 // --- cy_width_ladder ---
 
 TEST_CASE("cy_width_ladder: every section reads into typed values, with the K3 study's defaults", "[io]") {
-  const ExperimentConfig c = load_config("kind: cy_width_ladder\nseed: 4\npoints: {train: 1000, probes: 16}\n"
+  const ExperimentConfig config = load_config("kind: cy_width_ladder\nseed: 4\npoints: {train: 1000, probes: 16}\n"
                                          "ladder: {widths: [32, 8], depth: 2, seeds: [2, 0], regimes: [sgd, "
                                          "linearised_sgd]}\nmodel: {init: zero_output, activation: tanh, sigma_w: 2}\n"
                                          "optimizer: {sgd_lr: 1.0, schedule: cosine, min_lr_fraction: 0.01}\n"
@@ -392,10 +441,11 @@ TEST_CASE("cy_width_ladder: every section reads into typed values, with the K3 s
                                          "ntk: {top_eigenvalues: 10}\nrecording: {output: l.h5}\n",
                                          "t")
                               .config;
+  const CYWidthLadderRunConfig& c = config.sections<CYWidthLadderRunConfig>();
   const CYWidthLadderConfig& l = c.ladder;
   CHECK(c.variety.name == "k3_quartic");
-  CHECK(c.cy_points.train == 1000);
-  CHECK(c.cy_points.validation == 4000);
+  CHECK(c.points.train == 1000);
+  CHECK(c.points.validation == 4000);
   CHECK(l.probes == 16);
   CHECK(l.widths == std::vector<int64_t>{32, 8});
   CHECK(l.depth == 2);
@@ -414,7 +464,7 @@ TEST_CASE("cy_width_ladder: every section reads into typed values, with the K3 s
   CHECK(l.batch_size == 250);
   CHECK(l.eval_every == 3);
   CHECK(l.top_eigenvalues == 10);
-  CHECK(c.recording.output == "l.h5");
+  CHECK(config.recording.output == "l.h5");
 }
 
 TEST_CASE("cy_width_ladder: unknown keys, wrong types and out-of-range values are located and name what is allowed",
@@ -454,17 +504,20 @@ TEST_CASE("cy_width_ladder: unknown keys, wrong types and out-of-range values ar
   located("device: cuda\n", "device: kind cy_width_ladder runs on the CPU only so far");
   located("dtype: float32\n", "dtype: the ladder's NTKs and drifts are compared in float64");
   // A probe set too small for the default eigenvalue count shrinks the default instead of failing.
-  CHECK(load_config("kind: cy_width_ladder\npoints: {probes: 1}\n", "t").config.ladder.top_eigenvalues == 4);
+  CHECK(load_config("kind: cy_width_ladder\npoints: {probes: 1}\n", "t")
+            .config.sections<CYWidthLadderRunConfig>()
+            .ladder.top_eigenvalues == 4);
 }
 
 TEST_CASE("cy_width_ladder: --quick keeps four runs of two epochs on a thousand points", "[io]") {
-  ExperimentConfig c = load_config("kind: cy_width_ladder\nladder: {widths: [1024, 64, 256], seeds: [3, 4], "
-                                   "regimes: [linearised_sgd, adam, sgd]}\n",
-                                   "t")
-                           .config;
-  apply_quick(c);
-  CHECK(c.cy_points.train == 1000);
-  CHECK(c.cy_points.validation == 500);
+  ExperimentConfig config = load_config("kind: cy_width_ladder\nladder: {widths: [1024, 64, 256], seeds: [3, 4], "
+                                        "regimes: [linearised_sgd, adam, sgd]}\n",
+                                        "t")
+                                .config;
+  apply_quick(config);
+  const CYWidthLadderRunConfig& c = config.sections<CYWidthLadderRunConfig>();
+  CHECK(c.points.train == 1000);
+  CHECK(c.points.validation == 500);
   CHECK(c.ladder.probes == 8);
   CHECK(c.ladder.widths == std::vector<int64_t>{16, 32});
   CHECK(c.ladder.seeds == std::vector<uint64_t>{3});
@@ -505,7 +558,8 @@ TEST_CASE("An empty configuration is refused with what to write instead", "[io]"
     CHECK(has(message, "nmflow config --print-default"));
   }
   // With --set entries the keys come from the command line: not empty.
-  CHECK(load_config("", "test.yaml", {"optimizer.steps=3"}).config.optimizer.steps == 3);
+  CHECK(load_config("", "test.yaml", {"optimizer.steps=3"}).config.sections<RealMetricFlowConfig>().optimizer.steps ==
+        3);
 }
 
 TEST_CASE("Every kind's defaults print as YAML that loads back to the same configuration", "[io]") {
@@ -533,7 +587,7 @@ TEST_CASE("local_ricci_check: cases and criteria are lists whose errors name the
   const std::string s3 = "  - {name: round_s3, features: 16, points: 8, probes: 2, final_time: 0.004, "
                          "learning_rate: 0.002, observations: 1}\n";
   const std::string text = head + s3 + s3 + "  - {name: t2, manifold: conformal_t2, features: 16, bandwidth: 1}\n";
-  const LocalRicciCheckConfig check = load_config(text, "t").config.local_ricci;
+  const LocalRicciCheckConfig check = load_config(text, "t").config.sections<LocalRicciCheckConfig>();
   REQUIRE(check.cases.size() == 3);
   CHECK(check.cases[1].features == 16);
   CHECK(check.cases[2].manifold == LocalRicciManifold::ConformalT2);
@@ -578,10 +632,10 @@ TEST_CASE("local_ricci_check: cases and criteria are lists whose errors name the
 TEST_CASE("local_ricci_check: the shipped checks are embedded, and the default is the quick check", "[io]") {
   const ExperimentConfig quick = load_config(local_ricci_check_config_text(true), "quick").config;
   const ExperimentConfig full = load_config(local_ricci_check_config_text(false), "full").config;
-  CHECK(quick.local_ricci.cases.size() == 11);
-  CHECK(quick.local_ricci.criteria.size() == 9);
-  CHECK(full.local_ricci.cases.size() == 20);
-  CHECK(full.local_ricci.criteria.size() == 10);
+  CHECK(quick.sections<LocalRicciCheckConfig>().cases.size() == 11);
+  CHECK(quick.sections<LocalRicciCheckConfig>().criteria.size() == 9);
+  CHECK(full.sections<LocalRicciCheckConfig>().cases.size() == 20);
+  CHECK(full.sections<LocalRicciCheckConfig>().criteria.size() == 10);
   CHECK(quick.threads == 1);
   const ExperimentConfig defaults = load_config("kind: local_ricci_check\n", "t").config;
   std::map<std::string, std::string> expected = config_entries(quick);
