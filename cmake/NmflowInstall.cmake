@@ -22,8 +22,20 @@ install(TARGETS ${nmflow_exported_targets} EXPORT nmflowTargets
 install(DIRECTORY src/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/nmflow FILES_MATCHING PATTERN "*.h")
 install(EXPORT nmflowTargets NAMESPACE nmflow:: DESTINATION ${NMFLOW_INSTALL_CMAKEDIR})
 
-# The installed CLI finds LibTorch (and the CUDA libraries) where it was linked against them.
-set_target_properties(nmflow_cli PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
+# The installed CLI finds LibTorch (and the CUDA libraries) where it was linked against them: LibTorch's libraries
+# are linked by full path, which INSTALL_RPATH_USE_LINK_PATH does not see, so their folders are named explicitly.
+set(nmflow_cli_rpath)
+foreach(library IN LISTS TORCH_LIBRARIES)
+  if(IS_ABSOLUTE "${library}" AND EXISTS "${library}")
+    get_filename_component(library_dir "${library}" DIRECTORY)
+    list(APPEND nmflow_cli_rpath "${library_dir}")
+  endif()
+endforeach()
+if(TORCH_INSTALL_PREFIX)
+  list(APPEND nmflow_cli_rpath "${TORCH_INSTALL_PREFIX}/lib")
+endif()
+list(REMOVE_DUPLICATES nmflow_cli_rpath)
+set_target_properties(nmflow_cli PROPERTIES INSTALL_RPATH "${nmflow_cli_rpath}" INSTALL_RPATH_USE_LINK_PATH ON)
 install(TARGETS nmflow_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # nmflowConfig.cmake finds the same dependencies again in the consumer (a static library carries its private link

@@ -54,7 +54,7 @@ int main() {
 
   // YAML (yaml-cpp): a valid configuration is read, a misspelled key is refused with a suggestion.
   const auto loaded = nmflow::load_config("optimizer:\n  name: adam\n  steps: 17\n", "<downstream>");
-  expect(loaded.config.optimizer.steps == 17, "load_config reads optimizer.steps");
+  expect(loaded.config.sections<nmflow::RealMetricFlowConfig>().optimizer.steps == 17, "load_config reads optimizer.steps");
   std::string message;
   try {
     nmflow::load_config("optimizer:\n  setps: 10\n", "<downstream>");
