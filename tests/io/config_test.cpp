@@ -56,7 +56,8 @@ TEST_CASE("The embedded default experiment validates and is a perturbed round S^
 
 TEST_CASE("A config holds the sections of its kind, and asking for another kind's names both kinds", "[io]") {
   for (const std::string kind :
-       {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder", "local_ricci_check"}) {
+       {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder", "local_ricci_check",
+        "ricci_flow"}) {
     INFO(kind);
     const ExperimentConfig config = load_config("kind: " + kind + "\n", "t").config;
     CHECK(config.kind == kind);
@@ -66,7 +67,8 @@ TEST_CASE("A config holds the sections of its kind, and asking for another kind'
         {DonaldsonRunConfig::kKind, sections_error<DonaldsonRunConfig>(config)},
         {CYFreeMetricRunConfig::kKind, sections_error<CYFreeMetricRunConfig>(config)},
         {CYWidthLadderRunConfig::kKind, sections_error<CYWidthLadderRunConfig>(config)},
-        {LocalRicciCheckConfig::kKind, sections_error<LocalRicciCheckConfig>(config)}};
+        {LocalRicciCheckConfig::kKind, sections_error<LocalRicciCheckConfig>(config)},
+        {RicciFlowConfig::kKind, sections_error<RicciFlowConfig>(config)}};
     for (const auto& [other, message] : asked) {
       INFO(other);
       CHECK(message == (other == kind ? "" : "the configuration is of kind " + kind + ", not of kind " + other +
