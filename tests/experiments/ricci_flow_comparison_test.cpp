@@ -175,3 +175,34 @@ TEST_CASE("A compare run records /compare at step 0 and every compare.every step
   remove_run(full);
   remove_run(split);
 }
+
+TEST_CASE("A run at a critical point of its loss deviates from Ricci flow exactly as the round sphere shrinks",
+          "[experiments]") {
+  // The Einstein loss vanishes to rounding on the round S³ with its gradient, so the network stays at g₀ while the
+  // reference shrinks as g(t) = (1 − 4t/r²) g₀: d = |1 − s|/s at every record.
+  const char* text = R"(seed: 2
+manifold: {name: round_sphere, params: {dim: 3, radius: 1.5}}
+points: {train: 16, probe: 4}
+model: {head: symmetric, hidden: [6], init_scale: 0}
+loss: {name: einstein}
+optimizer: {name: sgd, lr: 0.01, steps: 12}
+compare: {ricci_flow: true, every: 4}
+recording: {every: 4}
+)";
+  const ExperimentConfig config = load_config(text, "einstein").config;
+  const std::string path = temp_path("einstein");
+  ExperimentRunOptions options = run_options(path);
+  options.config_text = text;
+  run_experiment(config, options);
+  const Hdf5File file = Hdf5File::open(path);
+  const at::Tensor t = file.read_tensor("compare/time").flatten();
+  const at::Tensor d = file.read_tensor("compare/deviation_max").flatten();
+  REQUIRE(t.size(0) == 4);
+  for (int64_t i = 0; i < 4; ++i) {
+    const double s = 1.0 - 4.0 * t[i].item<double>() / (1.5 * 1.5);
+    INFO("t = " << t[i].item<double>());
+    CHECK(d[i].item<double>() == Approx(std::abs(1.0 - s) / s).epsilon(1e-9).margin(1e-13));
+  }
+  CHECK(t[3].item<double>() == Approx(0.12).epsilon(1e-14));
+  remove_run(path);
+}
