@@ -36,6 +36,13 @@ std::string reference_text(const RicciFlowConfig& c) {
     case RicciFlowFamily::SphereTorus:
       return fmt::format("{} radius={} sphere_dim={} torus_dim={} l={}", family, c.radius, c.sphere_dim, c.torus_dim,
                          c.lengths.empty() ? 1.0 : c.lengths.front());
+    case RicciFlowFamily::ConformalT2: {
+      std::string u0;
+      for (const RicciFlowFourierMode& m : c.u0) {
+        u0 += fmt::format(" cos_{0}_{1}={2} sin_{0}_{1}={3}", m.kx, m.ky, m.cos, m.sin);
+      }
+      return fmt::format("{} grid={}{}", family, c.grid, u0);
+    }
     default: return family;
   }
 }

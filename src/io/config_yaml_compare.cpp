@@ -3,7 +3,10 @@
 // compare.ricci_flow with what to change.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -14,7 +17,7 @@ namespace nmflow {
 
 namespace {
 
-const char* const kComparableManifolds = "round_sphere, berger, su2, sphere_torus";
+const char* const kComparableManifolds = "round_sphere, berger, su2, sphere_torus, conformal_torus";
 
 double param(const std::map<std::string, double>& params, const char* key, double fallback) {
   const auto it = params.find(key);
@@ -23,7 +26,8 @@ double param(const std::map<std::string, double>& params, const char* key, doubl
 
 // The ricci_flow family and parameters whose g₀ is `manifold`'s metric in the same chart (the defaults are those of
 // make_reference_metric): the space-form ODE in the stereographic chart, the SU(2) ODEs in the Euler-angle chart,
-// S^m × T^k with ℓ_i = (length/2π)² (the flat factor Σ ℓ_i dθ_i² on [0, 2π)^k). Empty for the other manifolds.
+// S^m × T^k with ℓ_i = (length/2π)² (the flat factor Σ ℓ_i dθ_i² on [0, 2π)^k), the conformal torus e^{2u} δ on
+// [0, 2π)² with the same Fourier modes of u on the conformal_t2 grid. Empty for the other manifolds.
 std::optional<RicciFlowConfig> ricci_flow_reference_for(const ManifoldConfig& manifold) {
   const std::map<std::string, double>& p = manifold.params;
   RicciFlowConfig r;
@@ -47,6 +51,18 @@ std::optional<RicciFlowConfig> ricci_flow_reference_for(const ManifoldConfig& ma
     r.torus_dim = static_cast<int64_t>(param(p, "torus_dim", 1.0));
     const double scale = param(p, "length", 2.0 * M_PI) / (2.0 * M_PI);
     r.lengths.assign(static_cast<size_t>(r.torus_dim), scale * scale);
+  } else if (manifold.name == "conformal_torus") {
+    r.family = RicciFlowFamily::ConformalT2;
+    r.u0.clear();
+    for (const auto& [key, amplitude] : p) {  // cos_<kx>_<ky>, sin_<kx>_<ky>, checked by the metric's factory
+      RicciFlowFourierMode mode;
+      int kx = 0, ky = 0;
+      std::sscanf(key.c_str() + 4, "%d_%d", &kx, &ky);
+      mode.kx = kx;
+      mode.ky = ky;
+      (key[0] == 'c' ? mode.cos : mode.sin) = amplitude;
+      r.u0.push_back(mode);
+    }
   } else {
     return std::nullopt;
   }
@@ -81,6 +97,15 @@ void read_compare(ConfigReader r, const ExperimentConfig& experiment, RealMetric
   }
   if (experiment.dtype != Precision::Float64) {
     r.fail("ricci_flow", "the network's g₀ is checked against the reference's to 1e-12, which needs dtype float64");
+  }
+  if (reference->family == RicciFlowFamily::ConformalT2) {
+    for (const RicciFlowFourierMode& m : reference->u0) {
+      if (2 * std::max(std::abs(m.kx), std::abs(m.ky)) >= reference->grid) {
+        r.fail("ricci_flow", fmt::format("the reference integrates the conformal torus on a {0}×{0} grid, which "
+                                         "resolves wave numbers |k| < {1}; manifold.params has a mode ({2}, {3})",
+                                         reference->grid, reference->grid / 2, m.kx, m.ky));
+      }
+    }
   }
   c.reference = *reference;
 }

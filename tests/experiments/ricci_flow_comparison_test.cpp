@@ -206,3 +206,25 @@ recording: {every: 4}
   CHECK(t[3].item<double>() == Approx(0.12).epsilon(1e-14));
   remove_run(path);
 }
+
+TEST_CASE("The conformal torus reference starts at the network's e^{2u₀} δ and keeps its area", "[experiments]") {
+  RicciFlowConfig c;
+  c.family = RicciFlowFamily::ConformalT2;
+  c.u0 = {{0, 0, 1, 0, 0, 0.3, 0.0}, {0, 0, 1, 1, 0, 0.0, 0.2}};
+  RicciFlowComparison comparison(c);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(9);
+  const at::Tensor x = at::rand({32, 2}, generator, kF64) * (2.0 * M_PI);
+  const at::Tensor u = 0.3 * at::cos(x.select(1, 0)) + 0.2 * at::sin(x.select(1, 0) + x.select(1, 1));
+  const at::Tensor g = at::exp(2.0 * u).view({-1, 1, 1}) * at::eye(2, kF64).expand({32, 2, 2});
+  comparison.check_start(x, g);
+  CHECK(std::isnan(comparison.extinction_time()));  // a torus flows forever
+  NetworkFlowFields net{g, x, at::ones({32}, kF64), at::zeros({32}, kF64), at::exp(2.0 * u)};
+  const CompareRecord start = comparison.compare(0, 0.0, x, net);
+  CHECK(value(start, "deviation_max") < 1e-13);
+  const CompareRecord later = comparison.compare(1, 0.05, x, net);
+  // Gauss–Bonnet: ∫R dA = 0 on T², and Ricci flow keeps the area of a surface of zero Euler characteristic.
+  CHECK(std::abs(value(later, "total_scalar_reference")) < 1e-10);
+  CHECK(value(later, "volume_reference") == Approx(value(start, "volume_reference")).epsilon(1e-10));
+  CHECK(value(later, "deviation_max") > 0.01);
+  CHECK(value(later, "deviation_max") == Approx(value(later, "reference_drift_max")).epsilon(1e-12));
+}
