@@ -5,7 +5,9 @@
 
   real_metric_flow   (nmflow run)  <stem>_loss.png: loss and its terms vs flow time t;
                                    <stem>_scalar.png: scalar curvature at the probes vs t (band and spread);
-                                   <stem>_ntk.png: NTK drift and top eigenvalues vs t when the file has /ntk
+                                   <stem>_ntk.png: NTK drift and top eigenvalues vs t when the file has /ntk;
+                                   <stem>_compare.png when it has /compare: mean R (∫R dV / Vol) of the network
+                                   and of the reference Ricci flow vs t, and the deviations (d max/mean, d of g₀, W₂ of R)
   ricci_flow         (nmflow run)  <stem>_scalar.png: R at the probes vs t (band, mean, closed form, extinction
                                    time) and the invariants Vol, ∫R dV, ∫R² dV; <stem>_metric.png: g_ij at three
                                    probes vs t
@@ -100,7 +102,37 @@ def plot_real_metric_flow(f, path, out):
     pngs = [loss_png, save(fig, out, path.stem, "scalar")]
     if "ntk/step" in f:
         pngs.append(plot_run_ntk(f, path, out, title))
+    if "compare/step" in f:
+        pngs.append(plot_run_compare(f, path, out, title))
     return pngs
+
+
+def plot_run_compare(f, path, out, title):
+    c = records(f, "compare", "step")  # rows are complete up to compare/step's length
+    t = f["compare/time"][:c, 0]
+    mean_r = f["compare/total_scalar"][:c, 0] / f["compare/volume"][:c, 0]
+    mean_r_ref = f["compare/total_scalar_reference"][:c, 0] / f["compare/volume_reference"][:c, 0]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    ax1.plot(t, mean_r, "o-", lw=2, label="network (Monte-Carlo ∫R dV / Vol)")
+    ax1.plot(t, mean_r_ref, "s--", lw=2, label="Ricci flow from the same g₀")
+    extinction = float(f["compare"].attrs.get("extinction_time", np.nan))
+    if np.isfinite(extinction) and extinction <= 1.2 * t[-1]:
+        ax1.axvline(extinction, color="grey", ls=":", label="reference extinction")
+    ax1.set_xlabel("flow time t")
+    ax1.set_ylabel("mean scalar curvature")
+    ax1.legend(fontsize=8)
+    for name, label in (("deviation_max", "d(g, g_ref) max over probes"),
+                        ("deviation_mean", "d(g, g_ref) mean over probes"),
+                        ("reference_drift_max", "d(g₀, g_ref) max: a network that does not move"),
+                        ("scalar_w2", "W₂ of R (dV-weighted)")):
+        values = f[f"compare/{name}"][:c, 0]
+        shown = np.isfinite(values) & (values > 0)
+        ax2.semilogy(t[shown], values[shown], "o-", lw=1.5, label=label)
+    ax2.set_xlabel("flow time t")
+    ax2.set_ylabel("deviation from Ricci flow (log scale)")
+    ax2.legend(fontsize=8)
+    fig.suptitle(f"{title} vs {text_attr(f['compare'], 'reference')}")
+    return save(fig, out, path.stem, "compare")
 
 
 def plot_run_ntk(f, path, out, title):

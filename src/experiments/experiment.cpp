@@ -15,6 +15,7 @@
 #include "experiments/experiment_model.h"
 #include "training/losses.h"
 #include "experiments/ntk_recording.h"
+#include "experiments/ricci_flow_comparison.h"
 #include "training/perelman.h"
 #include "training/trainer.h"
 #include "geometry/manifolds/left_invariant_su2.h"
@@ -126,6 +127,15 @@ class RealMetricFlow {
     return record;
   }
 
+  // The network's side of a comparison with a reference flow (ricci_flow_comparison.h), detached: its integrals are
+  // taken on the probe points, where observe() takes R.
+  NetworkFlowFields comparison_fields() const {
+    const at::NoGradGuard no_grad;
+    const CurvatureFields fields = curvature_fields(jet(probe_x_, probe_background_), backend_);
+    return NetworkFlowFields{model_metric(probe_x_, probe_background_), probe_x_, probe_weights_, fields.scalar,
+                             fields.volume_density};
+  }
+
   std::vector<at::Tensor> parameters() const { return model_.parameters(); }
   const NeuralMetric& network() const { return model_; }
   const Sampler& sampler() const { return *sampler_; }
@@ -219,7 +229,7 @@ RunProgress step_progress(const StepRecord& step, int64_t total) {
 }
 
 std::vector<std::string> summary_lines(const ExperimentSummary& s) {
-  return {fmt::format("{:<26}{}/{}{}", "steps", s.steps_done, s.total_steps,
+  std::vector<std::string> lines = {fmt::format("{:<26}{}/{}{}", "steps", s.steps_done, s.total_steps,
                       s.resumed_from > 0 ? fmt::format(" (resumed at {})", s.resumed_from) : ""),
           fmt::format("{:<26}{:.6g}", "flow time t", s.flow_time),
           fmt::format("{:<26}{:.6e} -> {:.6e}", "loss (first -> last)", s.first_loss, s.last_loss),
@@ -228,6 +238,34 @@ std::vector<std::string> summary_lines(const ExperimentSummary& s) {
           fmt::format("{:<26}{:.6g}", "mean R on probes", s.scalar_mean_final),
           fmt::format("{:<26}{}", "records", s.records),
           fmt::format("{:<26}{}", "checkpoint", s.checkpoint)};
+  if (s.compare_records > 0) {
+    lines.push_back(fmt::format("{:<26}{} records, last at t {:.6g}: max {:.4e}  mean {:.4e}", "deviation from Ricci flow",
+                                s.compare_records, s.compare_time, s.compare_deviation_max, s.compare_deviation_mean));
+    lines.push_back(fmt::format("{:<26}{:.4e}", "g0 vs Ricci flow (max)", s.compare_drift_max));
+    lines.push_back(fmt::format("{:<26}{:.4e}", "W2 of R vs Ricci flow", s.compare_scalar_w2));
+    if (s.compare_stopped) {
+      lines.push_back(fmt::format("{:<26}stopped: t passed its extinction time {:.6g}", "reference Ricci flow",
+                                  s.compare_extinction_time));
+    }
+  }
+  return lines;
+}
+
+double value_of(const CompareRecord& record, const std::string& name) {
+  for (const auto& [key, value] : record.values) {
+    if (key == name) return value;
+  }
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+void note_comparison(ExperimentSummary& summary, const CompareRecord& record, double extinction_time) {
+  summary.compare_time = value_of(record, "time");
+  summary.compare_deviation_max = value_of(record, "deviation_max");
+  summary.compare_deviation_mean = value_of(record, "deviation_mean");
+  summary.compare_drift_max = value_of(record, "reference_drift_max");
+  summary.compare_scalar_w2 = value_of(record, "scalar_w2");
+  summary.compare_stopped = value_of(record, "reference_alive") == 0.0;
+  summary.compare_extinction_time = extinction_time;
 }
 
 }  // namespace
@@ -249,6 +287,11 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
   // Θ_0 before any checkpoint is loaded: the network still holds its initial parameters, which config.seed
   // determines, so a resumed run recomputes the Θ_0 of the original run.
   const NtkRecording ntk(config.recording, flow.network(), flow.probe_x());
+  std::optional<RicciFlowComparison> comparison;
+  if (sections.compare.ricci_flow) {
+    comparison.emplace(sections.compare.reference);
+    comparison->check_start(flow.probe_x(), flow.comparison_fields().probe_g);
+  }
   const std::string checkpoint = checkpoint_path(options.output);
   ExperimentSummary summary;
   summary.total_steps = sections.optimizer.steps;
@@ -265,6 +308,15 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     }
     summary.resumed_from = trainer.steps_done();
     recorder.emplace(TrajectoryRecorder::resume(options.output, trainer.steps_done(), kStaticDatasets));
+    if (comparison && recorder->file().exists("compare/step")) {
+      // The same sequence of reference steps as the interrupted run took, so its state is bit for bit the same.
+      const at::Tensor times = recorder->file().read_tensor("compare/time").flatten();
+      const at::Tensor alive = recorder->file().read_tensor("compare/reference_alive").flatten();
+      for (int64_t i = 0; i < times.size(0); ++i) {
+        if (alive[i].item<double>() == 1.0) comparison->advance_to(times[i].item<double>());
+      }
+      comparison->write_attributes(recorder->file());
+    }
   } else {
     recorder.emplace(TrajectoryRecorder::create(options.output));
     Hdf5File& file = recorder->file();
@@ -277,6 +329,12 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     write_attributes(file, config, options, status);
   });
 
+  const auto compare_now = [&](int64_t done) {
+    const NetworkFlowFields fields = trainer.guarded([&] { return flow.comparison_fields(); });
+    const CompareRecord record = comparison->compare(done, trainer.time(), flow.probe_x(), fields);
+    recorder->record_compare(record);
+    note_comparison(summary, record, comparison->extinction_time());
+  };
   // A failure from here on (a diverged step, an I/O error) leaves the file with status = failed and its message.
   lifecycle.run(recorder->file(), [&] {
     if (!options.resume) {
@@ -286,6 +344,10 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
       file.write_tensor("initial/ricci", initial.ricci);
       file.write_tensor("initial/scalar", initial.scalar);
       if (ntk.due(0, sections.optimizer.steps)) recorder->record_ntk(ntk.measure(flow.network(), 0, 0.0));
+      if (comparison) {
+        compare_now(0);
+        comparison->write_attributes(file);
+      }
       file.flush();
     }
     summary.scalar_range_initial = range(trainer.guarded([&] { return flow.observe(); }).scalar);
@@ -312,6 +374,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
         recorder->record(record);
       }
       if (ntk.due(done, total)) recorder->record_ntk(ntk.measure(flow.network(), done, trainer.time()));
+      if (comparison && (done % sections.compare.every == 0 || done == total)) compare_now(done);
       if (config.recording.checkpoint_every > 0 && done % config.recording.checkpoint_every == 0 && done < total) {
         write_checkpoint(trainer, flow.train_points(), checkpoint);
       }
@@ -325,6 +388,7 @@ ExperimentSummary run_experiment(const ExperimentConfig& config, const Experimen
     summary.scalar_range_final = range(final_state.scalar);
     summary.scalar_mean_final = final_state.scalar.mean().item<double>();
     summary.records = recorder->record_count();
+    summary.compare_records = recorder->compare_count();
   });
   lifecycle.end(recorder->file(), summary.interrupted);
   return summary;

@@ -6,6 +6,7 @@
 //             g = g₀ + P(f); background 'none' takes the network's metric as g
 //   loss      einstein | ricci_norm | perelman_f (−F, dilaton slaved to the sampling measure), + volume penalty
 //   trainer   sgd (the flow proper, t = Σ η) | adam | lbfgs, with schedules and clipping
+//   compare   optional: the reference Ricci flow from the same g₀ at matched t (ricci_flow_comparison.h)
 // Checkpoints (<output>.checkpoint) hold the trainer state and the current training points, so a resumed run
 // continues bit for bit (CPU).
 #include <cstdint>
@@ -29,6 +30,15 @@ struct ExperimentSummary {
   double scalar_mean_final = 0.0;
   int64_t records = 0;
   std::string checkpoint;         // its path ("" when none was written)
+  // With compare.ricci_flow (ricci_flow_comparison.h): records under /compare and the last one taken this invocation.
+  int64_t compare_records = 0;
+  double compare_time = 0.0;
+  double compare_deviation_max = 0.0;
+  double compare_deviation_mean = 0.0;
+  double compare_drift_max = 0.0;  // max d(g₀, g_ref): the deviation of a network that does not move
+  double compare_scalar_w2 = 0.0;
+  bool compare_stopped = false;   // the network's t passed the reference's extinction time
+  double compare_extinction_time = 0.0;
 };
 
 // Builds everything, then runs the remaining steps. Throws nmflow::Error (NaN losses name the step).

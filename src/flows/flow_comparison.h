@@ -13,8 +13,17 @@
 
 namespace nmflow {
 
+// g, g_ref: [P, n, n] → d(g, g_ref): [P] float64, one per probe.
+at::Tensor relative_metric_deviations(const at::Tensor& g, const at::Tensor& g_ref);
 // g, g_ref: [P, n, n] → max over the probes of d(g, g_ref).
 double relative_metric_deviation(const at::Tensor& g, const at::Tensor& g_ref);
+
+// The Wasserstein-2 distance of two weighted samples on the line, a: [M] with weights w_a: [M] ≥ 0 and b: [K] with
+// w_b: [K] ≥ 0 (each normalised to mass 1 here): W₂² = ∫₀¹ (Q_a(u) − Q_b(u))² du with Q the quantile functions,
+// exact for the two step functions (sort, then integrate over the merged cumulative weights). When b is one value
+// R_b it is the weighted RMS of a − R_b. (local_ricci_t2.h's weighted_wasserstein2 instead interpolates the
+// quantiles between samples, for samples of a continuous field on a grid.)
+double empirical_wasserstein2(const at::Tensor& a, const at::Tensor& w_a, const at::Tensor& b, const at::Tensor& w_b);
 
 struct TrajectoryComparison {
   std::vector<double> times;       // the matched flow times (after each step)

@@ -87,6 +87,11 @@ void add_real_metric_flow(std::map<std::string, std::string>& e, const RealMetri
   e["recording.ntk_every"] = text(recording.ntk_every);
   e["recording.ntk_probes"] = text(recording.ntk_probes);
   e["recording.ntk_eigenvalues"] = text(recording.ntk_eigenvalues);
+  // Only when on, so the entries of a run without the section are those it always had.
+  if (c.compare.ricci_flow) {
+    e["compare.ricci_flow"] = "true";
+    e["compare.every"] = text(c.compare.every);
+  }
 }
 
 void add_cy_training(std::map<std::string, std::string>& e, const OptimizerConfig& optimizer,

@@ -66,6 +66,7 @@ void apply_quick_real_metric_flow(RealMetricFlowConfig& sections, RecordingConfi
   sections.points.train = std::min<int64_t>(sections.points.train, 64);
   sections.points.probe = std::min<int64_t>(sections.points.probe, 16);
   recording.every = std::min<int64_t>(recording.every, 5);
+  if (sections.compare.ricci_flow) sections.compare.every = std::min<int64_t>(sections.compare.every, 5);
   if (recording.checkpoint_every > 0) {
     recording.checkpoint_every = std::min<int64_t>(recording.checkpoint_every, 10);
   }

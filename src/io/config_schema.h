@@ -3,7 +3,8 @@
 // its unit). Only src/io reads YAML (config_yaml.h); every other module takes these structs, already validated.
 // ExperimentConfig holds the top-level keys every kind shares (kind, seed, device, dtype, threads, recording) and
 // the sections of its kind as one struct per kind, each member named after its YAML section:
-//   real_metric_flow  RealMetricFlowConfig    manifold, points, model, loss, optimizer; recording (every key)
+//   real_metric_flow  RealMetricFlowConfig    manifold, points, model, loss, optimizer, compare; recording (every
+//                                             key)
 //   cy_metric         CYMetricConfig          variety, points, model, loss, optimizer (no steps), training,
 //                                             measures; recording.output
 //   donaldson         DonaldsonRunConfig      variety, points, donaldson; recording.output
@@ -79,6 +80,15 @@ struct RecordingConfig {
                                            // and the last step); 0: none (experiments/ntk_recording.h)
   int64_t ntk_probes = 16;                 // the first this many probe points (≤ points.probe)
   int64_t ntk_eigenvalues = 4;             // top eigenvalues of Θ recorded (≤ ntk_probes · p)
+};
+
+// Section `compare` of real_metric_flow (docs/flow_comparison.md): integrate the reference Ricci flow from the
+// network's own g₀ beside the run and record both at matched flow time.
+struct CompareConfig {
+  bool ricci_flow = false;                 // on: the run needs a reference for its manifold (ricci_flow_reference_for)
+  int64_t every = 0;                       // compare every this many steps (and at step 0 and the last step);
+                                           // recording.every when not given
+  RicciFlowConfig reference;               // the reference flow of manifold g₀, filled by validation when on
 };
 
 // --- kinds cy_metric and donaldson (docs/config.md, "Calabi–Yau kinds") ---
@@ -241,6 +251,7 @@ struct RealMetricFlowConfig {
   ModelConfig model;
   LossConfig loss;
   OptimizerConfig optimizer;
+  CompareConfig compare;
 };
 
 struct CYMetricConfig {
@@ -311,7 +322,7 @@ struct ExperimentConfig {
 };
 
 // Shrinks a validated config for smoke tests (`nmflow run --quick`), so that each example runs in seconds:
-//   real_metric_flow  at most 20 steps, 64 training and 16 probe points, records every ≤ 5 steps, checkpoints
+//   real_metric_flow  at most 20 steps, 64 training and 16 probe points, records (and compares) every ≤ 5 steps, checkpoints
 //                     every ≤ 10 steps when checkpointing is on, NTK diagnostics (when on) every ≤ 10 steps on
 //                     at most 16 probe points;
 //   cy_metric,        at most 500 training and 200 validation points, 2 epochs of 10 steps (batch = train/10),

@@ -197,6 +197,7 @@ ExperimentConfig read_experiment(const YAML::Node& root_node, std::shared_ptr<co
                                              "lbfgs: 0");
   }
   read_recording(section("recording"), c.recording, s.points, dim);
+  read_compare(section("compare"), c, s);
   return c;
 }
 

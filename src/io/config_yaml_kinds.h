@@ -1,7 +1,8 @@
 #pragma once
-// Internal to src/io (config_yaml.cpp, config_yaml_cy.cpp, config_yaml_local_ricci.cpp, config_yaml_ricci_flow.cpp): which keys each experiment
-// kind takes in each section, and the readers of the Calabi–Yau kinds and of local_ricci_check. A key another kind
-// takes is rejected with a message naming that kind rather than with a bare "unknown key".
+// Internal to src/io (config_yaml.cpp, config_yaml_cy.cpp, config_yaml_local_ricci.cpp, config_yaml_ricci_flow.cpp,
+// config_yaml_compare.cpp): which keys each experiment kind takes in each section, and the readers of the Calabi–Yau
+// kinds, of local_ricci_check and of real_metric_flow's compare. A key another kind takes is rejected with a message
+// naming that kind rather than with a bare "unknown key".
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
@@ -54,6 +55,9 @@ void read_cy_width_ladder(const std::shared_ptr<const ConfigContext>& context, c
 // recording.output (config_yaml_local_ricci.cpp).
 void read_local_ricci_check(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                             const YAML::Node& root_node, ExperimentConfig& config);
+// Read section `compare` of kind real_metric_flow into s.compare, after every other section and the recording
+// (compare.every defaults to recording.every; config_yaml_compare.cpp).
+void read_compare(ConfigReader r, const ExperimentConfig& experiment, RealMetricFlowConfig& s);
 // Read the metric, flow and recording sections of kind ricci_flow (config_yaml_ricci_flow.cpp).
 void read_ricci_flow(const std::shared_ptr<const ConfigContext>& context, const ConfigReader& root,
                      const YAML::Node& root_node, ExperimentConfig& config);

@@ -18,6 +18,8 @@ const std::vector<std::string> kFieldRecords = {"g", "ricci", "scalar"};
 const std::vector<std::string> kNtkRecords = {"flow_time", "relative_drift", "nonlocal_mass", "top_eigenvalues",
                                               "step"};
 
+const std::vector<std::string> kCompareFields = {"reference_g", "reference_scalar"};
+
 std::vector<std::string> split_names(const std::string& joined) {
   std::vector<std::string> names;
   std::stringstream stream(joined);
@@ -74,6 +76,20 @@ TrajectoryRecorder TrajectoryRecorder::resume(const std::string& path, int64_t k
         for (int64_t i = 0; i < keep; ++i) recorder.file_.append_record("ntk/" + name, records[i]);
       }
     }
+    if (old.exists("compare/step")) {
+      const int64_t keep = (old.read_tensor("compare/step").flatten() <= keep_until).sum().item<int64_t>();
+      const std::string joined = old.read_string_attribute("compare", "value_names");
+      std::vector<std::string> names = split_names(joined);
+      names.insert(names.end(), kCompareFields.begin(), kCompareFields.end());
+      names.push_back("step");
+      for (const std::string& name : names) {
+        const at::Tensor records = old.read_tensor("compare/" + name);
+        const std::vector<int64_t> shape(records.sizes().begin() + 1, records.sizes().end());
+        recorder.file_.create_extendible("compare/" + name, records.scalar_type(), shape);
+        for (int64_t i = 0; i < keep; ++i) recorder.file_.append_record("compare/" + name, records[i]);
+      }
+      recorder.file_.write_string_attribute("compare", "value_names", joined);
+    }
   }
   std::remove(previous.c_str());
   return recorder;
@@ -117,6 +133,35 @@ void TrajectoryRecorder::record(const TrajectoryRecord& record) {
   file_.append_record("trajectory/ricci", record.ricci.detach().cpu().contiguous());
   file_.append_record("trajectory/scalar", record.scalar.detach().cpu().contiguous());
   file_.append_record("trajectory/step", at::full({1}, record.steps_done, at::kLong));
+}
+
+void TrajectoryRecorder::record_compare(const CompareRecord& record) {
+  const at::Tensor g = record.reference_g.detach().to(at::kCPU, at::kDouble).contiguous();
+  const at::Tensor scalar = record.reference_scalar.detach().to(at::kCPU, at::kDouble).contiguous();
+  std::string joined;
+  for (const auto& [name, value] : record.values) joined += (joined.empty() ? "" : ",") + name;
+  if (!file_.exists("compare/step")) {
+    for (const auto& [name, value] : record.values) {
+      NMFLOW_CHECK(name.find(',') == std::string::npos && name.find('/') == std::string::npos && name != "step",
+                   "compare value name '", name, "' may not contain ',' or '/' nor be 'step'");
+      file_.create_extendible("compare/" + name, at::kDouble, {1});
+    }
+    file_.create_extendible("compare/reference_g", at::kDouble, std::vector<int64_t>(g.sizes().begin(), g.sizes().end()));
+    file_.create_extendible("compare/reference_scalar", at::kDouble, {scalar.size(0)});
+    file_.create_extendible("compare/step", at::kLong, {1});
+    file_.write_string_attribute("compare", "value_names", joined);
+  }
+  NMFLOW_CHECK(joined == file_.read_string_attribute("compare", "value_names"), "compare record holds values '",
+               joined, "', the file holds '", file_.read_string_attribute("compare", "value_names"), "'");
+  for (const auto& [name, value] : record.values) file_.append_value("compare/" + name, value);
+  file_.append_record("compare/reference_g", g);
+  file_.append_record("compare/reference_scalar", scalar);
+  // The step goes last, as in /trajectory.
+  file_.append_record("compare/step", at::full({1}, record.steps_done, at::kLong));
+}
+
+int64_t TrajectoryRecorder::compare_count() const {
+  return file_.exists("compare/step") ? file_.record_count("compare/step") : 0;
 }
 
 void TrajectoryRecorder::record_ntk(const NtkRecord& record) {

@@ -34,13 +34,22 @@ struct NtkRecord {
   at::Tensor top_eigenvalues;   // [k] descending, float64
 };
 
+// One record of the comparison with a reference flow (experiments/ricci_flow_comparison.h), appended under
+// /compare (docs/hdf5.md).
+struct CompareRecord {
+  int64_t steps_done = 0;
+  std::vector<std::pair<std::string, double>> values;  // named scalars, the same names in the same order each time
+  at::Tensor reference_g;       // [P, n, n] the reference metric at the probe points
+  at::Tensor reference_scalar;  // [P]       its scalar curvature
+};
+
 class TrajectoryRecorder {
  public:
   // Creates `path`, replacing any existing file.
   static TrajectoryRecorder create(const std::string& path);
   // Continues the trajectory in `path` after a checkpoint taken at `keep_until` steps: the file is rewritten with
   // the datasets in `static_datasets` (those present) and the records with steps_done ≤ keep_until, so records
-  // written after the checkpoint by the interrupted run are dropped and recomputed (/ntk rows likewise).
+  // written after the checkpoint by the interrupted run are dropped and recomputed (/ntk and /compare rows likewise).
   static TrajectoryRecorder resume(const std::string& path, int64_t keep_until,
                                    const std::vector<std::string>& static_datasets);
 
@@ -51,6 +60,11 @@ class TrajectoryRecorder {
   // Appends one row to /ntk/{step, flow_time, relative_drift, nonlocal_mass} ([N]) and /ntk/top_eigenvalues
   // ([N, k]; k must not change) and flushes.
   void record_ntk(const NtkRecord& record);
+  // Appends one row to /compare/step and /compare/<name> ([N, 1]), /compare/reference_g ([N, P, n, n]) and
+  // /compare/reference_scalar ([N, P]), creating them at the first record (the names, kept in the attribute
+  // value_names, must not change), and flushes.
+  void record_compare(const CompareRecord& record);
+  int64_t compare_count() const;
 
  private:
   explicit TrajectoryRecorder(Hdf5File file);

@@ -654,3 +654,51 @@ TEST_CASE("local_ricci_check: the shipped checks are embedded, and the default i
   apply_quick(shrunk);
   CHECK(config_differences(full, shrunk).empty());
 }
+
+TEST_CASE("compare: a manifold without a reference, an optimiser without flow time and a moved g₀ are located errors",
+          "[io]") {
+  const std::string base = "manifold: {name: berger, params: {A: 0.49, B: 1.69}}\n"
+                           "model: {init_scale: 0}\n"
+                           "optimizer: {name: sgd}\n";
+  CHECK(error_of(base + "compare: {ricci_flow: true}\n").empty());
+  CHECK(has(error_of("manifold: {name: flat_torus, params: {dim: 3}}\nmodel: {init_scale: 0}\n"
+                     "optimizer: {name: sgd}\ncompare: {ricci_flow: true}\n"),
+            "test.yaml:4:23: compare.ricci_flow: nmflow has no reference Ricci flow starting from manifold "
+            "'flat_torus'; supported: round_sphere, berger, su2, sphere_torus, conformal_torus"));
+  CHECK(has(error_of("manifold: {name: conformal_torus, params: {cos_16_0: 0.1}}\nmodel: {init_scale: 0}\n"
+                     "optimizer: {name: sgd}\ncompare: {ricci_flow: true}\n"),
+            "compare.ricci_flow: the reference integrates the conformal torus on a 32×32 grid, which resolves wave "
+            "numbers |k| < 16; manifold.params has a mode (16, 0)"));
+  for (const char* optimizer : {"adam", "lbfgs"}) {
+    CHECK(has(error_of(base + "compare: {ricci_flow: true}\n", {std::string("optimizer.name=") + optimizer}),
+              "compare.ricci_flow: optimizer '" + std::string(optimizer) + "' has no flow time"));
+  }
+  CHECK(has(error_of(base + "compare: {ricci_flow: true}\n", {"model.init_scale=0.1"}),
+            "compare.ricci_flow: the reference starts from the manifold's metric, so the network's g₀ must be it"));
+  CHECK(has(error_of(base + "compare: {ricci_flow: true}\n", {"model.background=none", "model.head=free_spd"}),
+            "got background 'none'"));
+  CHECK(has(error_of(base + "compare: {ricci_flow: true}\n", {"dtype=float32"}), "needs dtype float64"));
+  CHECK(has(error_of(base + "compare: {every: 5}\n"), "test.yaml:4:18: compare.every: applies only with ricci_flow: true"));
+  CHECK(has(error_of(base + "compare: {ricci_flow: true, evry: 5}\n"), "compare.evry: unknown key 'evry'"));
+}
+
+TEST_CASE("compare: every defaults to recording.every, and the entries hold the section only when it is on", "[io]") {
+  const std::string base = "manifold: {name: round_sphere, params: {dim: 3}}\nmodel: {init_scale: 0}\n"
+                           "optimizer: {name: sgd}\nrecording: {every: 7}\n";
+  const ExperimentConfig on = load_config(base + "compare: {ricci_flow: true}\n", "t").config;
+  const RealMetricFlowConfig& s = on.sections<RealMetricFlowConfig>();
+  CHECK(s.compare.every == 7);
+  CHECK(s.compare.reference.family == RicciFlowFamily::RoundSphere);
+  CHECK(s.compare.reference.dim == 3);
+  CHECK(config_entries(on).at("compare.ricci_flow") == "true");
+  const ExperimentConfig torus = load_config("manifold: {name: conformal_torus, params: {cos_1_0: 0.3, sin_1_1: 0.2}}\n"
+                                             "model: {init_scale: 0}\noptimizer: {name: sgd}\ncompare: {ricci_flow: true}\n",
+                                             "t").config;
+  const RicciFlowConfig& r = torus.sections<RealMetricFlowConfig>().compare.reference;
+  CHECK(r.family == RicciFlowFamily::ConformalT2);
+  REQUIRE(r.u0.size() == 2);
+  CHECK((r.u0[0].kx == 1 && r.u0[0].ky == 0 && r.u0[0].cos == 0.3 && r.u0[0].sin == 0.0));
+  CHECK((r.u0[1].kx == 1 && r.u0[1].ky == 1 && r.u0[1].cos == 0.0 && r.u0[1].sin == 0.2));
+  const ExperimentConfig off = load_config(base, "t").config;
+  CHECK(config_entries(off).count("compare.ricci_flow") == 0);
+}

@@ -1,8 +1,10 @@
 """h5py reads what nmflow writes: dtypes, shapes, complex layout, bool enum, strings, extendible data.
 
 Usage: h5py_reads_nmflow.py [--fixture FILE] [--sample FILE] [--hypersurface FILE] [--ricci-flow FILE]
+                            [--compare FILE]
 --fixture: written by `io_tests "[.h5py_fixture]"`; --sample: by `nmflow sample --manifold`;
---hypersurface: by `nmflow sample --hypersurface`; --ricci-flow: by `nmflow run configs/berger_ricci_flow.yaml`.
+--hypersurface: by `nmflow sample --hypersurface`; --ricci-flow: by `nmflow run configs/berger_ricci_flow.yaml`;
+--compare: by `nmflow run configs/berger_compare_perelman.yaml`.
 Exits 77 (CTest: skipped) with a printed reason when numpy or h5py is missing.
 """
 import sys
@@ -96,10 +98,39 @@ def check_ricci_flow(path):
               "ricci_flow R = 8/A - 2B/A^2")
 
 
+def check_compare(path):
+    """A real_metric_flow run with compare.ricci_flow (docs/hdf5.md, "Trajectories", /compare)."""
+    with h5py.File(path, "r") as f:
+        check(f.attrs["kind"] == "real_metric_flow" and f.attrs["status"] == "complete", "compare run kind, status")
+        c = f["compare/step"].shape[0]
+        check(f["compare/step"].dtype == np.int64 and f["compare/step"].shape == (c, 1) and c >= 2, "compare/step")
+        names = f["compare"].attrs["value_names"].split(",")
+        check(names[:3] == ["time", "reference_time", "reference_alive"] and "scalar_w2" in names,
+              f"compare value names {names}")
+        for name in names:
+            check(f[f"compare/{name}"].shape == (c, 1) and f[f"compare/{name}"].dtype == np.float64,
+                  f"compare/{name} shape {f[f'compare/{name}'].shape}")
+        steps = f["compare/step"][:, 0]
+        t = f["compare/time"][:, 0]
+        check(steps[0] == 0 and t[0] == 0 and np.all(np.diff(t) > 0), "compare rows start at step 0, t ascends")
+        check(f["compare/deviation_max"][0, 0] < 1e-12, "the two flows start at the same g0")
+        alive = f["compare/reference_alive"][:, 0] == 1
+        check(np.array_equal(f["compare/reference_time"][alive, 0], t[alive]), "reference integrated to the same t")
+        recorded = f["trajectory/step"][:, 0]
+        last = np.searchsorted(recorded, steps[-1])
+        check(recorded[last] == steps[-1] and f["trajectory/time"][last, 0] == t[-1], "compare t = trajectory t")
+        p = f["points/probe_x"].shape[0]
+        n = f["points/probe_x"].shape[1]
+        check(f["compare/reference_g"].shape == (c, p, n, n) and f["compare/reference_scalar"].shape == (c, p),
+              "compare reference fields")
+        check(f["compare"].attrs["gauge"] == "invariant_frame" and f["compare"].attrs["extinction_time"] > 0,
+              "compare attributes")
+
+
 def main():
     args = sys.argv[1:]
     checks = {"--fixture": check_fixture, "--sample": check_sample, "--hypersurface": check_hypersurface,
-              "--ricci-flow": check_ricci_flow}
+              "--ricci-flow": check_ricci_flow, "--compare": check_compare}
     if not args or len(args) % 2 or any(flag not in checks for flag in args[::2]):
         print(__doc__)
         sys.exit(2)
