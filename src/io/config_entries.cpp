@@ -129,7 +129,8 @@ void add_donaldson(std::map<std::string, std::string>& e, const DonaldsonRunConf
   e["recording.output"] = recording.output;
 }
 
-void add_cy_free_metric(std::map<std::string, std::string>& e, const CYFreeMetricRunConfig& c) {
+void add_cy_free_metric(std::map<std::string, std::string>& e, const CYFreeMetricRunConfig& c,
+                        const RecordingConfig& recording) {
   add_variety(e, c.variety, c.points);
   const FreeMetricModelConfig& m = c.model;
   e["model.head"] = enum_name(kFreeMetricHeadNames, m.head);
@@ -144,9 +145,11 @@ void add_cy_free_metric(std::map<std::string, std::string>& e, const CYFreeMetri
   e["loss.alpha_kahler"] = text(c.loss.alpha_kahler);
   e["loss.alpha_transition"] = text(c.loss.alpha_transition);
   add_cy_training(e, c.optimizer, c.training);
+  e["recording.output"] = recording.output;
 }
 
-void add_cy_width_ladder(std::map<std::string, std::string>& e, const CYWidthLadderRunConfig& c) {
+void add_cy_width_ladder(std::map<std::string, std::string>& e, const CYWidthLadderRunConfig& c,
+                         const RecordingConfig& recording) {
   const CYWidthLadderConfig& l = c.ladder;
   add_variety(e, c.variety, c.points);
   e["points.probes"] = text(l.probes);
@@ -166,6 +169,7 @@ void add_cy_width_ladder(std::map<std::string, std::string>& e, const CYWidthLad
   e["training.batch_size"] = text(l.batch_size);
   e["training.eval_every"] = text(l.eval_every);
   e["ntk.top_eigenvalues"] = text(l.top_eigenvalues);
+  e["recording.output"] = recording.output;
 }
 
 std::string text(const std::vector<LocalRicciModeConfig>& modes) {
@@ -308,9 +312,9 @@ std::map<std::string, std::string> config_entries(const ExperimentConfig& c) {
   } else if (const auto* donaldson = std::get_if<DonaldsonRunConfig>(&c.kind_sections)) {
     add_donaldson(e, *donaldson, c.recording);
   } else if (const auto* cy_free = std::get_if<CYFreeMetricRunConfig>(&c.kind_sections)) {
-    add_cy_free_metric(e, *cy_free);
+    add_cy_free_metric(e, *cy_free, c.recording);
   } else if (const auto* ladder = std::get_if<CYWidthLadderRunConfig>(&c.kind_sections)) {
-    add_cy_width_ladder(e, *ladder);
+    add_cy_width_ladder(e, *ladder, c.recording);
   }
   return e;
 }

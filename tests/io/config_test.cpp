@@ -83,6 +83,18 @@ TEST_CASE("A config holds the sections of its kind, and asking for another kind'
   }
 }
 
+TEST_CASE("Every kind's entries name its output file, so --print-default --kind shows it", "[io]") {
+  for (const std::string kind : {"real_metric_flow", "cy_metric", "donaldson", "cy_free_metric", "cy_width_ladder",
+                                 "local_ricci_check", "ricci_flow"}) {
+    INFO(kind);
+    const ExperimentConfig config = load_config("kind: " + kind + "\nrecording: {output: out_" + kind + ".h5}\n",
+                                                "t").config;
+    const std::map<std::string, std::string> entries = config_entries(config);
+    REQUIRE(entries.count("recording.output") == 1);
+    CHECK(entries.at("recording.output") == "out_" + kind + ".h5");
+  }
+}
+
 TEST_CASE("Edit distance counts insertions, deletions and substitutions", "[io]") {
   CHECK(edit_distance("optimiser", "optimizer") == 1);
   CHECK(edit_distance("kitten", "sitting") == 3);
