@@ -123,8 +123,8 @@ void write_final(Hdf5File& file, const KahlerPhiModel& model, const Hypersurface
   summary.curvature = write_curvature(file, "final/", surface, points, phi_model_potential(cpu_model), cpu_det_g);
   summary.has_curvature = true;
   if (measures_config.fubini_study) {
-    file.write_scalar("final/fubini_study/sigma", cy_accuracy(points.weights, points.omega_sq, points.det_g_fs).sigma);
     summary.fubini_study = write_curvature(file, "final/fubini_study/", surface, points, {}, points.det_g_fs);
+    file.write_scalar("final/fubini_study/sigma", summary.fubini_study.sigma);
     summary.has_fubini_study = true;
   }
   summary.curvature_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
